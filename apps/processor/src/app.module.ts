@@ -1,0 +1,49 @@
+import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { APP_CONFIG, type AppConfig } from './config/app-config';
+import { HealthController } from './health/health.controller';
+import { KafkaAdapter } from './kafka/kafka.adapter';
+import { JsonLogger } from './logging/json-logger';
+import { MetricsController } from './metrics/metrics.controller';
+import { MetricsService } from './metrics/metrics.service';
+import { createDataSource } from './persistence/data-source';
+import { DedupRepository } from './persistence/dedup.repository';
+import { StatsRepository } from './persistence/stats.repository';
+import { PipelineService } from './pipeline/pipeline.service';
+import { StatsController } from './stats/stats.controller';
+
+@Module({})
+export class AppModule implements OnApplicationShutdown {
+  /** Builds the module around an already-parsed config and logger (see main.ts). */
+  static create(config: AppConfig, logger: JsonLogger) {
+    return {
+      module: AppModule,
+      controllers: [HealthController, MetricsController, StatsController],
+      providers: [
+        { provide: APP_CONFIG, useValue: config },
+        { provide: JsonLogger, useValue: logger },
+        { provide: 'PIPELINE', useValue: config.pipeline },
+        {
+          provide: DataSource,
+          useFactory: async () => createDataSource(config.database.url, config.database.poolSize).initialize(),
+        },
+        KafkaAdapter,
+        MetricsService,
+        DedupRepository,
+        StatsRepository,
+        PipelineService,
+      ],
+    };
+  }
+
+  constructor(
+    @Inject(PipelineService) private readonly pipeline: PipelineService,
+    @Inject(DataSource) private readonly dataSource: DataSource,
+  ) {}
+
+  /** Stop consuming first (the in-flight batch finishes), then close the pool. */
+  async onApplicationShutdown(): Promise<void> {
+    await this.pipeline.stop();
+    if (this.dataSource.isInitialized) await this.dataSource.destroy();
+  }
+}

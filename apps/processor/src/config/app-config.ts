@@ -1,0 +1,103 @@
+import { z } from 'zod';
+
+const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter((x) => x.length > 0),
+);
+
+/**
+ * Every setting the processor reads, with its default. The table in README.md mirrors this schema;
+ * nothing else in the processor reads process.env.
+ */
+const envSchema = z.object({
+  PIPELINE_NAME: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/, 'lower-case letters, digits, . _ - (max 63)')
+    .default('default'),
+  PIPELINE_VERSION: z.string().default('1'),
+  HTTP_HOST: z.string().default('127.0.0.1'),
+  HTTP_PORT: int(3001),
+  KAFKA_BROKERS: csv.default(['127.0.0.1:9092']),
+  KAFKA_CLIENT_ID: z.string().default('dedup-processor'),
+  KAFKA_GROUP_ID: z.string().optional(),
+  TOPIC_INPUT: z.string().default('events.raw'),
+  TOPIC_OUTPUT: z.string().default('events.deduped'),
+  TOPIC_DUPLICATES: z.string().default('events.duplicates'),
+  TOPIC_LATE: z.string().default('events.late'),
+  TOPIC_DLQ: z.string().default('events.dlq'),
+  TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3),
+  DATABASE_URL: z.string().url().default('postgres://postgres:password@127.0.0.1:5432/dedup'),
+  DATABASE_POOL_SIZE: int(10),
+  MAX_PAYLOAD_BYTES: int(1_048_576),
+  KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export interface AppConfig {
+  readonly pipeline: { readonly name: string; readonly version: string };
+  readonly http: { readonly host: string; readonly port: number };
+  readonly kafka: {
+    readonly brokers: readonly string[];
+    readonly clientId: string;
+    readonly groupId: string;
+    readonly transactionTimeoutMs: number;
+    /** Partitions for topics the processor creates when they are missing. */
+    readonly topicPartitions: number;
+  };
+  readonly topics: {
+    readonly input: string;
+    readonly output: string;
+    readonly duplicates: string;
+    readonly late: string;
+    readonly dlq: string;
+  };
+  readonly database: { readonly url: string; readonly poolSize: number };
+  readonly limits: { readonly maxPayloadBytes: number };
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment once; reports every bad key at the same time. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const result = envSchema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = result.data;
+  return deepFreeze({
+    pipeline: { name: e.PIPELINE_NAME, version: e.PIPELINE_VERSION },
+    http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
+    kafka: {
+      brokers: e.KAFKA_BROKERS,
+      clientId: e.KAFKA_CLIENT_ID,
+      groupId: e.KAFKA_GROUP_ID ?? `dedup-${e.PIPELINE_NAME}`,
+      transactionTimeoutMs: e.KAFKA_TRANSACTION_TIMEOUT_MS,
+      topicPartitions: e.TOPIC_PARTITIONS,
+    },
+    topics: {
+      input: e.TOPIC_INPUT,
+      output: e.TOPIC_OUTPUT,
+      duplicates: e.TOPIC_DUPLICATES,
+      late: e.TOPIC_LATE,
+      dlq: e.TOPIC_DLQ,
+    },
+    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
+    logLevel: e.LOG_LEVEL,
+  });
+}
+
+function deepFreeze<T extends object>(value: T): T {
+  for (const child of Object.values(value)) {
+    if (child !== null && typeof child === 'object') deepFreeze(child as object);
+  }
+  return Object.freeze(value);
+}
+
+/** Nest injection token for the frozen config. */
+export const APP_CONFIG = Symbol('APP_CONFIG');

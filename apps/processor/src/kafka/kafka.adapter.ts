@@ -1,0 +1,245 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  Kafka,
+  logLevel as KafkaLogLevel,
+  type Admin,
+  type Consumer,
+  type IHeaders,
+  type LogEntry,
+  type Producer,
+} from 'kafkajs';
+import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { JsonLogger } from '../logging/json-logger';
+
+/** A consumed record, in this codebase's terms (kafkajs types stay inside this file). */
+export interface ConsumedRecord {
+  readonly offset: string;
+  readonly key: Buffer | null;
+  readonly value: Buffer | null;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Producer or broker timestamp, epoch ms. */
+  readonly timestamp: number;
+}
+
+export interface ConsumedBatch {
+  readonly topic: string;
+  readonly partition: number;
+  readonly records: readonly ConsumedRecord[];
+  readonly highWatermark: string;
+}
+
+export interface OutputRecord {
+  readonly topic: string;
+  readonly key: string | Buffer | null;
+  readonly value: Buffer | string | null;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+export interface BatchControl {
+  readonly heartbeat: () => Promise<void>;
+  readonly isStale: () => boolean;
+  readonly isRunning: () => boolean;
+}
+
+export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
+
+const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
+
+/**
+ * The one place that knows kafkajs. Consume-transform-produce in Kafka transactions: all outputs of a
+ * batch and the input offsets commit atomically. kafkajs allows one open transaction per producer and
+ * its sendOffsets carries no group generation, so there is one transactional producer per input
+ * partition with a transactional id derived from group, topic and partition: a restarted or
+ * rebalanced owner of the partition fences the previous one (zombie fencing by transactional id).
+ */
+@Injectable()
+export class KafkaAdapter {
+  private readonly kafka: Kafka;
+  private readonly admin: Admin;
+  private consumer: Consumer | undefined;
+  private readonly producers = new Map<string, Promise<Producer>>();
+  private readonly log: JsonLogger;
+  private adminConnected = false;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, logger: JsonLogger) {
+    this.log = logger.child({ component: 'kafka' });
+    this.kafka = new Kafka({
+      clientId: config.kafka.clientId,
+      brokers: [...config.kafka.brokers],
+      logLevel: KafkaLogLevel.WARN,
+      logCreator: () => (entry: LogEntry) => {
+        const level = entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'info';
+        const { message, ...rest } = entry.log;
+        this.log.write(level, message, { kafka_namespace: entry.namespace, ...rest });
+      },
+      retry: { initialRetryTime: 200, retries: 8 },
+    });
+    this.admin = this.kafka.admin();
+  }
+
+  /** Creates the pipeline's topics if they do not exist (auto-creation is off on our brokers). */
+  async ensureTopics(topics: readonly string[], partitions: number): Promise<void> {
+    await this.connectAdmin();
+    const existing = new Set(await this.admin.listTopics());
+    const missing = topics.filter((t) => !existing.has(t));
+    if (missing.length === 0) return;
+    await this.admin.createTopics({
+      waitForLeaders: true,
+      topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
+    });
+    this.log.write('info', 'created topics', { topics: missing, partitions });
+  }
+
+  /** Ready when the cluster answers a metadata request. */
+  async ping(): Promise<void> {
+    await this.connectAdmin();
+    await this.admin.describeCluster();
+  }
+
+  async start(handler: BatchHandler): Promise<void> {
+    const consumer = this.kafka.consumer({
+      groupId: this.config.kafka.groupId,
+      readUncommitted: false,
+      allowAutoTopicCreation: false,
+      sessionTimeout: 30_000,
+      heartbeatInterval: 3_000,
+    });
+    this.consumer = consumer;
+    await consumer.connect();
+    await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async ({ batch, heartbeat, isStale, isRunning }) => {
+        const records = batch.messages.map(
+          (m): ConsumedRecord => ({
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: Number(m.timestamp),
+          }),
+        );
+        await handler(
+          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+          { heartbeat, isStale, isRunning },
+        );
+      },
+    });
+  }
+
+  /**
+   * Produces `outputs` and commits the input offset (`nextOffset` = last processed + 1) in one Kafka
+   * transaction. On failure the transaction is aborted; a producer whose abort fails is discarded and
+   * recreated on next use (kafkajs leaves it stuck otherwise).
+   */
+  async commitBatch(
+    input: { topic: string; partition: number; nextOffset: string },
+    outputs: readonly OutputRecord[],
+  ): Promise<void> {
+    const id = `${this.config.kafka.groupId}.${input.topic}.${input.partition}`;
+    const producer = await this.producerFor(id);
+    const txn = await producer.transaction();
+    try {
+      if (outputs.length > 0) {
+        const byTopic = new Map<string, { key: string | Buffer | null; value: Buffer | string | null; headers: IHeaders }[]>();
+        for (const o of outputs) {
+          const list = byTopic.get(o.topic) ?? [];
+          list.push({ key: o.key, value: o.value, headers: { ...o.headers } });
+          byTopic.set(o.topic, list);
+        }
+        await txn.sendBatch({
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
+      await retryOn(CONCURRENT_TRANSACTIONS, () =>
+        txn.sendOffsets({
+          consumerGroupId: this.config.kafka.groupId,
+          topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] }],
+        }),
+      );
+      await txn.commit();
+    } catch (error) {
+      try {
+        await txn.abort();
+      } catch (abortError) {
+        this.log.write('warn', 'transaction abort failed; recreating producer', {
+          transactional_id: id,
+          error: String(abortError),
+        });
+        await this.discardProducer(id);
+      }
+      throw error;
+    }
+  }
+
+  async stop(): Promise<void> {
+    // consumer.disconnect waits for the in-flight eachBatch to finish before leaving the group.
+    await this.consumer?.disconnect();
+    this.consumer = undefined;
+    const producers = [...this.producers.keys()];
+    await Promise.allSettled(producers.map((id) => this.discardProducer(id)));
+    if (this.adminConnected) await this.admin.disconnect();
+    this.adminConnected = false;
+  }
+
+  private async connectAdmin(): Promise<void> {
+    if (this.adminConnected) return;
+    await this.admin.connect();
+    this.adminConnected = true;
+  }
+
+  private producerFor(transactionalId: string): Promise<Producer> {
+    let producer = this.producers.get(transactionalId);
+    if (producer === undefined) {
+      const created = this.kafka.producer({
+        transactionalId,
+        idempotent: true,
+        maxInFlightRequests: 1,
+        transactionTimeout: this.config.kafka.transactionTimeoutMs,
+        allowAutoTopicCreation: false,
+      });
+      producer = created.connect().then(() => created);
+      producer.catch(() => this.producers.delete(transactionalId));
+      this.producers.set(transactionalId, producer);
+    }
+    return producer;
+  }
+
+  private async discardProducer(transactionalId: string): Promise<void> {
+    const producer = this.producers.get(transactionalId);
+    this.producers.delete(transactionalId);
+    if (producer === undefined) return;
+    try {
+      await (await producer).disconnect();
+    } catch {
+      // A producer that failed to connect or is already gone has nothing left to release.
+    }
+  }
+}
+
+function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (headers === undefined) return out;
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    const first = Array.isArray(value) ? value[0] : value;
+    if (first === undefined) continue;
+    out[name] = typeof first === 'string' ? first : first.toString('utf8');
+  }
+  return out;
+}
+
+/** kafkajs does not retry AddOffsetsToTxn on CONCURRENT_TRANSACTIONS, common right after a commit. */
+async function retryOn<T>(errorType: string, work: () => Promise<T>, attempts = 10): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      const type = (error as { type?: string }).type;
+      if (type !== errorType || attempt >= attempts) throw error;
+      await new Promise((r) => setTimeout(r, Math.min(20 * 2 ** attempt, 500)));
+    }
+  }
+}

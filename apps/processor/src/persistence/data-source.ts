@@ -1,0 +1,21 @@
+import { DataSource } from 'typeorm';
+import { DlqRecordEntity } from './entities/dlq-record.entity';
+import { EventAuditEntity } from './entities/event-audit.entity';
+import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
+
+/** The schema changes only through these migrations (`synchronize` stays off). */
+export const MIGRATIONS = [InitialSchema1764000000000];
+
+export function createDataSource(url: string, poolSize: number): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    url,
+    entities: [EventAuditEntity, DlqRecordEntity],
+    migrations: MIGRATIONS,
+    migrationsTableName: 'schema_migration',
+    synchronize: false,
+    migrationsRun: false,
+    logging: ['error'],
+    extra: { max: poolSize, application_name: 'dedup-processor' },
+  });
+}

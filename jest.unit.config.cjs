@@ -1,0 +1,8 @@
+// Tier 1: pure, fast specs beside the code (`*.spec.ts`). No network, no database.
+const preset = require('./jest.preset.cjs');
+module.exports = {
+  ...preset,
+  rootDir: __dirname,
+  roots: ['<rootDir>/libs', '<rootDir>/apps/processor'],
+  testMatch: ['**/src/**/*.spec.ts'],
+};

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+
+/** Event time arrives as ISO-8601 (with a zone) or epoch milliseconds; it is normalised to epoch ms. */
+export const eventTimeSchema = z.union([
+  z
+    .number()
+    .int('event_time in epoch ms must be an integer')
+    .nonnegative('event_time must not be negative'),
+  z.iso
+    .datetime({ offset: true, message: 'event_time must be ISO-8601 with a zone, or epoch milliseconds' })
+    .transform((iso) => Date.parse(iso)),
+]);
+
+/**
+ * The input event contract. Unknown fields are kept (`loose`), so a producer that adds a field is
+ * not rejected and the field travels to the output unchanged.
+ */
+export const inputEventSchema = z.looseObject({
+  event_id: z.string().min(1, 'event_id must be a non-empty string').max(256, 'event_id is longer than 256'),
+  event_type: z.string().min(1, 'event_type must be a non-empty string'),
+  event_time: eventTimeSchema,
+  source: z.string().optional(),
+  aggregate_id: z.string().optional(),
+  payload: z.unknown(),
+  schema_version: z.number().int().positive(),
+});
+
+export type InputEvent = z.output<typeof inputEventSchema>;
+
+/** Header names this operator writes on its output records (all lower-case, `dedup-` prefixed). */
+export const DEDUP_HEADERS = {
+  outcome: 'dedup-outcome',
+  reason: 'dedup-reason',
+  errorType: 'dedup-error-type',
+  sourceTopic: 'dedup-source-topic',
+  sourcePartition: 'dedup-source-partition',
+  sourceOffset: 'dedup-source-offset',
+  firstTopic: 'dedup-first-topic',
+  firstPartition: 'dedup-first-partition',
+  firstOffset: 'dedup-first-offset',
+  firstSeenAt: 'dedup-first-seen-at',
+  eventId: 'dedup-event-id',
+  pipeline: 'dedup-pipeline',
+  pipelineVersion: 'dedup-pipeline-version',
+} as const;
