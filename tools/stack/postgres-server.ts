@@ -50,20 +50,35 @@ function ensurePostgresUser(): { uid: number; gid: number } {
   const existing = idsOf('postgres');
   if (existing) return existing;
   spawnSync('groupadd', ['--system', 'postgres']);
-  const added = spawnSync('useradd', ['--system', '-g', 'postgres', '-M', '-s', '/usr/sbin/nologin', 'postgres']);
+  const added = spawnSync('useradd', [
+    '--system',
+    '-g',
+    'postgres',
+    '-M',
+    '-s',
+    '/usr/sbin/nologin',
+    'postgres',
+  ]);
   const created = idsOf('postgres');
-  if (added.status !== 0 || !created) throw new Error('running as root, and could not create a `postgres` user');
+  if (added.status !== 0 || !created)
+    throw new Error('running as root, and could not create a `postgres` user');
   return created;
 }
 
-function run(cmd: string, args: string[], opts: { uid?: number; gid?: number; env: NodeJS.ProcessEnv }): Promise<string> {
+function run(
+  cmd: string,
+  args: string[],
+  opts: { uid?: number; gid?: number; env: NodeJS.ProcessEnv },
+): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = spawn(cmd, args, { ...opts, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (c: Buffer) => (out += c.toString()));
     child.stderr.on('data', (c: Buffer) => (out += c.toString()));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} exited ${code}: ${out}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolve(out) : reject(new Error(`${path.basename(cmd)} exited ${code}: ${out}`)),
+    );
   });
 }
 
@@ -99,7 +114,14 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C', LD_LIBRARY_PATH: path.join(binRoot, 'lib') };
   await run(
     bin('initdb'),
-    [`--pgdata=${dataDir}`, '--auth=scram-sha-256', '--username=postgres', `--pwfile=${pwFile}`, '--encoding=UTF8', '--no-sync'],
+    [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      '--username=postgres',
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--no-sync',
+    ],
     { ...ids, env },
   );
   await rm(pwFile, { force: true });
@@ -110,16 +132,25 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   const child: ChildProcess = spawn(
     bin('postgres'),
     [
-      '-D', dataDir,
-      '-p', String(opts.port),
-      '-c', 'listen_addresses=127.0.0.1',
-      '-c', `unix_socket_directories=${dataParent}`,
-      '-c', 'max_connections=200',
-      '-c', 'shared_buffers=256MB',
+      '-D',
+      dataDir,
+      '-p',
+      String(opts.port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      `unix_socket_directories=${dataParent}`,
+      '-c',
+      'max_connections=200',
+      '-c',
+      'shared_buffers=256MB',
       // Local, throwaway cluster: trade durability for speed. Real deployments use DATABASE_URL.
-      '-c', 'fsync=off',
-      '-c', 'synchronous_commit=off',
-      '-c', 'full_page_writes=off',
+      '-c',
+      'fsync=off',
+      '-c',
+      'synchronous_commit=off',
+      '-c',
+      'full_page_writes=off',
     ],
     { ...ids, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -128,7 +159,10 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
   await new Promise<void>((resolve, reject) => {
-    const deadline = setTimeout(() => reject(new Error(`postgres not ready after 60 s; see ${logPath}`)), 60_000);
+    const deadline = setTimeout(
+      () => reject(new Error(`postgres not ready after 60 s; see ${logPath}`)),
+      60_000,
+    );
     const onData = (chunk: Buffer) => {
       if (chunk.toString().includes('database system is ready to accept connections')) {
         clearTimeout(deadline);
@@ -136,13 +170,22 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
       }
     };
     child.stderr?.on('data', onData);
-    child.once('exit', async (code) => {
+    child.once('exit', (code) => {
       clearTimeout(deadline);
-      const tail = await readFile(logPath, 'utf8').catch(() => '');
-      reject(new Error(`postgres exited (${code}) before it was ready:\n${tail.split('\n').slice(-30).join('\n')}`));
+      void readFile(logPath, 'utf8')
+        .catch(() => '')
+        .then((tail) =>
+          reject(
+            new Error(
+              `postgres exited (${code}) before it was ready:\n${tail.split('\n').slice(-30).join('\n')}`,
+            ),
+          ),
+        );
     });
   });
-  opts.log(`postgres ${native.version} ready on 127.0.0.1:${opts.port} in ${Date.now() - started} ms (log ${logPath})`);
+  opts.log(
+    `postgres ${native.version} ready on 127.0.0.1:${opts.port} in ${Date.now() - started} ms (log ${logPath})`,
+  );
 
   let stopping: Promise<void> | undefined;
   const pid = child.pid ?? -1;

@@ -25,7 +25,8 @@ export class AppModule implements OnApplicationShutdown {
         { provide: 'PIPELINE', useValue: config.pipeline },
         {
           provide: DataSource,
-          useFactory: async () => createDataSource(config.database.url, config.database.poolSize).initialize(),
+          useFactory: async () =>
+            createDataSource(config.database.url, config.database.poolSize).initialize(),
         },
         KafkaAdapter,
         MetricsService,

@@ -7,13 +7,44 @@ import { PipelineService } from './pipeline/pipeline.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
-  const logger = new JsonLogger(config.logLevel, { service: 'dedup-processor', pipeline: config.pipeline.name });
-  const app = await NestFactory.create(AppModule.create(config, logger), { logger, bufferLogs: false });
-  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  const logger = new JsonLogger(config.logLevel, {
+    service: 'dedup-processor',
+    pipeline: config.pipeline.name,
+  });
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest declares its options as a class; its API takes a literal.
+  const app = await NestFactory.create(AppModule.create(config, logger), { logger });
+  installGracefulShutdown(() => app.close(), logger);
   await app.listen(config.http.port, config.http.host);
   logger.write('info', 'http listening', { url: `http://${config.http.host}:${config.http.port}` });
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.
   await app.get(PipelineService).start();
+}
+
+/**
+ * SIGTERM/SIGINT: stop consuming (the in-flight batch finishes or aborts), close HTTP and the pool,
+ * and exit 0; a shutdown that hangs is cut off after SHUTDOWN_TIMEOUT_MS with exit code 1.
+ */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+function installGracefulShutdown(close: () => Promise<void>, logger: JsonLogger): void {
+  let closing = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (closing) return;
+    closing = true;
+    logger.write('info', 'shutting down', { signal });
+    setTimeout(() => {
+      logger.write('error', 'shutdown timed out', { timeout_ms: SHUTDOWN_TIMEOUT_MS });
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS).unref();
+    close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.write('error', 'shutdown failed', { error: String(error) });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
 }
 
 bootstrap().catch((error: unknown) => {

@@ -2,10 +2,7 @@ import { z } from 'zod';
 
 /** Event time arrives as ISO-8601 (with a zone) or epoch milliseconds; it is normalised to epoch ms. */
 export const eventTimeSchema = z.union([
-  z
-    .number()
-    .int('event_time in epoch ms must be an integer')
-    .nonnegative('event_time must not be negative'),
+  z.number().int('event_time in epoch ms must be an integer').nonnegative('event_time must not be negative'),
   z.iso
     .datetime({ offset: true, message: 'event_time must be ISO-8601 with a zone, or epoch milliseconds' })
     .transform((iso) => Date.parse(iso)),

@@ -10,7 +10,11 @@ const event = (id: string): InputEvent => ({
   payload: null,
   schema_version: 1,
 });
-const valid = (id: string, offset: number): ValidRecord => ({ kind: 'valid', coords: at(offset), event: event(id) });
+const valid = (id: string, offset: number): ValidRecord => ({
+  kind: 'valid',
+  coords: at(offset),
+  event: event(id),
+});
 const claimOf = (record: ValidRecord): Claim => ({
   key: dedupKey(record),
   origin: record.coords,
@@ -50,7 +54,10 @@ describe('decideBatch', () => {
 
   it('makes every occurrence a duplicate when an earlier batch owns the key', () => {
     const earlier = valid('a', 0);
-    const decisions = decideBatch([valid('a', 5), valid('a', 6)], new Map([[dedupKey(earlier), claimOf(earlier)]]));
+    const decisions = decideBatch(
+      [valid('a', 5), valid('a', 6)],
+      new Map([[dedupKey(earlier), claimOf(earlier)]]),
+    );
     expect(decisions.map((d) => d.outcome)).toEqual(['duplicate', 'duplicate']);
   });
 
@@ -64,7 +71,11 @@ describe('decideBatch', () => {
       [{ kind: 'invalid', coords: at(1), errorType: 'invalid_utf8', reason: 'bad bytes' }],
       new Map(),
     );
-    expect(decisions[0]).toMatchObject({ outcome: 'invalid', errorType: 'invalid_utf8', reason: 'bad bytes' });
+    expect(decisions[0]).toMatchObject({
+      outcome: 'invalid',
+      errorType: 'invalid_utf8',
+      reason: 'bad bytes',
+    });
   });
 
   it('throws when the arbiter left a key unanswered (a bug, not data)', () => {

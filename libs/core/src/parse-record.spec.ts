@@ -19,7 +19,11 @@ describe('parseRecord', () => {
   });
 
   it('accepts epoch ms and keeps unknown fields', () => {
-    const parsed = parseRecord(bytes(JSON.stringify({ ...valid, event_time: 5, extra: 'x' })), coords, options);
+    const parsed = parseRecord(
+      bytes(JSON.stringify({ ...valid, event_time: 5, extra: 'x' })),
+      coords,
+      options,
+    );
     expect(parsed).toMatchObject({ kind: 'valid', event: { event_time: 5, extra: 'x' } });
   });
 

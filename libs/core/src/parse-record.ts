@@ -3,11 +3,7 @@ import type { RecordCoordinates } from './coordinates';
 
 /** Why a record could not become an event. The names are stable: they are DLQ and audit values. */
 export type InvalidErrorType =
-  | 'empty_record'
-  | 'payload_too_large'
-  | 'invalid_utf8'
-  | 'invalid_json'
-  | 'schema_violation';
+  'empty_record' | 'payload_too_large' | 'invalid_utf8' | 'invalid_json' | 'schema_violation';
 
 export interface ValidRecord {
   readonly kind: 'valid';

@@ -13,7 +13,9 @@ async function main(): Promise<void> {
       process.stdout.write('reverted the last migration\n');
     } else {
       const applied = await dataSource.runMigrations({ transaction: 'all' });
-      process.stdout.write(`migrations applied: ${applied.length === 0 ? 'none pending' : applied.map((m) => m.name).join(', ')}\n`);
+      process.stdout.write(
+        `migrations applied: ${applied.length === 0 ? 'none pending' : applied.map((m) => m.name).join(', ')}\n`,
+      );
     }
   } finally {
     await dataSource.destroy();

@@ -29,7 +29,7 @@ const envSchema = z.object({
   TOPIC_LATE: z.string().default('events.late'),
   TOPIC_DLQ: z.string().default('events.dlq'),
   TOPIC_PARTITIONS: z.coerce.number().int().positive().default(3),
-  DATABASE_URL: z.string().url().default('postgres://postgres:password@127.0.0.1:5432/dedup'),
+  DATABASE_URL: z.url().default('postgres://postgres:password@127.0.0.1:5432/dedup'),
   DATABASE_POOL_SIZE: int(10),
   MAX_PAYLOAD_BYTES: int(1_048_576),
   KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),

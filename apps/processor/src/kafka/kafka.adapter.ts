@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Kafka,
+  Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
@@ -37,6 +38,8 @@ export interface OutputRecord {
 
 export interface BatchControl {
   readonly heartbeat: () => Promise<void>;
+  /** Moves the consumer's in-memory position past `offset` (after the Kafka transaction committed). */
+  readonly markProcessed: (offset: string) => void;
   readonly isStale: () => boolean;
   readonly isRunning: () => boolean;
 }
@@ -61,14 +64,24 @@ export class KafkaAdapter {
   private readonly log: JsonLogger;
   private adminConnected = false;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, logger: JsonLogger) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    logger: JsonLogger,
+  ) {
     this.log = logger.child({ component: 'kafka' });
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: [...config.kafka.brokers],
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
-        const level = entry.level <= KafkaLogLevel.ERROR ? 'error' : entry.level === KafkaLogLevel.WARN ? 'warn' : 'info';
+        // kafkajs logs every error response at ERROR, even those it retries (coordinator loading,
+        // CONCURRENT_TRANSACTIONS); connection-level ones are therefore only warnings here.
+        const level =
+          entry.level <= KafkaLogLevel.ERROR && entry.namespace !== 'Connection'
+            ? 'error'
+            : entry.level <= KafkaLogLevel.WARN
+              ? 'warn'
+              : 'info';
         const { message, ...rest } = entry.log;
         this.log.write(level, message, { kafka_namespace: entry.namespace, ...rest });
       },
@@ -111,19 +124,23 @@ export class KafkaAdapter {
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
-      eachBatch: async ({ batch, heartbeat, isStale, isRunning }) => {
-        const records = batch.messages.map(
-          (m): ConsumedRecord => ({
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: decodeHeaders(m.headers),
-            timestamp: Number(m.timestamp),
-          }),
-        );
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const records = batch.messages.map((m): ConsumedRecord => ({
+          offset: m.offset,
+          key: m.key ?? null,
+          value: m.value ?? null,
+          headers: decodeHeaders(m.headers),
+          timestamp: Number(m.timestamp),
+        }));
         await handler(
           { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-          { heartbeat, isStale, isRunning },
+          {
+            heartbeat: () => payload.heartbeat(),
+            markProcessed: (offset) => payload.resolveOffset(offset),
+            isStale: () => payload.isStale(),
+            isRunning: () => payload.isRunning(),
+          },
         );
       },
     });
@@ -143,7 +160,10 @@ export class KafkaAdapter {
     const txn = await producer.transaction();
     try {
       if (outputs.length > 0) {
-        const byTopic = new Map<string, { key: string | Buffer | null; value: Buffer | string | null; headers: IHeaders }[]>();
+        const byTopic = new Map<
+          string,
+          { key: string | Buffer | null; value: Buffer | string | null; headers: IHeaders }[]
+        >();
         for (const o of outputs) {
           const list = byTopic.get(o.topic) ?? [];
           list.push({ key: o.key, value: o.value, headers: { ...o.headers } });
@@ -156,7 +176,9 @@ export class KafkaAdapter {
       await retryOn(CONCURRENT_TRANSACTIONS, () =>
         txn.sendOffsets({
           consumerGroupId: this.config.kafka.groupId,
-          topics: [{ topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] }],
+          topics: [
+            { topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] },
+          ],
         }),
       );
       await txn.commit();
@@ -199,6 +221,7 @@ export class KafkaAdapter {
         maxInFlightRequests: 1,
         transactionTimeout: this.config.kafka.transactionTimeoutMs,
         allowAutoTopicCreation: false,
+        createPartitioner: Partitioners.DefaultPartitioner,
       });
       producer = created.connect().then(() => created);
       producer.catch(() => this.producers.delete(transactionalId));

@@ -49,7 +49,10 @@ export class DedupRepository {
    * statement's snapshot is invisible to the statement's own SELECT, so unresolved keys are read
    * again in a fresh statement (READ COMMITTED takes a new snapshot per statement).
    */
-  private async claim(manager: EntityManager, candidates: readonly ClaimCandidate[]): Promise<Map<string, Claim>> {
+  private async claim(
+    manager: EntityManager,
+    candidates: readonly ClaimCandidate[],
+  ): Promise<Map<string, Claim>> {
     const claims = new Map<string, Claim>();
     if (candidates.length === 0) return claims;
     const sorted = [...candidates].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));

@@ -35,7 +35,10 @@ export class PipelineService {
 
   async start(): Promise<void> {
     const t = this.config.topics;
-    await this.kafka.ensureTopics([t.input, t.output, t.duplicates, t.late, t.dlq], this.config.kafka.topicPartitions);
+    await this.kafka.ensureTopics(
+      [t.input, t.output, t.duplicates, t.late, t.dlq],
+      this.config.kafka.topicPartitions,
+    );
     await this.kafka.start((batch, control) => this.handleBatch(batch, control));
     this.running = true;
     this.log.write('info', 'pipeline consuming', { topic: t.input, group: this.config.kafka.groupId });
@@ -50,13 +53,20 @@ export class PipelineService {
     const last = batch.records.at(-1);
     if (last === undefined) return;
     const started = performance.now();
-    const coords = (offset: string): RecordCoordinates => ({ topic: batch.topic, partition: batch.partition, offset });
+    const coords = (offset: string): RecordCoordinates => ({
+      topic: batch.topic,
+      partition: batch.partition,
+      offset,
+    });
     const parsed = batch.records.map((r) =>
       parseRecord(r.value, coords(r.offset), { maxPayloadBytes: this.config.limits.maxPayloadBytes }),
     );
     const candidates = claimCandidates(parsed);
     const raw = new Map<string, RawRecord>(
-      batch.records.map((r) => [coordKey(coords(r.offset)), { key: r.key, value: r.value, headers: r.headers }]),
+      batch.records.map((r) => [
+        coordKey(coords(r.offset)),
+        { key: r.key, value: r.value, headers: r.headers },
+      ]),
     );
     const onRetry = (what: string) => (attempt: number, error: unknown, delayMs: number) =>
       this.log.write('warn', `${what} failed; retrying`, {
@@ -98,7 +108,11 @@ export class PipelineService {
       await withRetry(
         () =>
           this.kafka.commitBatch(
-            { topic: batch.topic, partition: batch.partition, nextOffset: (BigInt(last.offset) + 1n).toString() },
+            {
+              topic: batch.topic,
+              partition: batch.partition,
+              nextOffset: (BigInt(last.offset) + 1n).toString(),
+            },
             outputs,
           ),
         TRANSIENT_RETRY,
@@ -108,6 +122,8 @@ export class PipelineService {
       this.metrics.countTransaction('aborted');
       throw error;
     }
+    // The offset is committed inside the transaction; this only tells kafkajs to fetch past it.
+    control.markProcessed(last.offset);
     this.metrics.countTransaction('committed');
     for (const d of decisions) this.metrics.countOutcome(batch.topic, d.outcome);
     this.metrics.observeBatch((performance.now() - started) / 1000, batch.records.length);

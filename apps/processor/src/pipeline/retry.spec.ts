@@ -22,7 +22,12 @@ describe('withRetry', () => {
   it('gives up after the last attempt with the last error', async () => {
     let calls = 0;
     await expect(
-      withRetry(() => Promise.reject(new Error(`fail ${++calls}`)), policy, undefined, () => Promise.resolve()),
+      withRetry(
+        () => Promise.reject(new Error(`fail ${++calls}`)),
+        policy,
+        undefined,
+        () => Promise.resolve(),
+      ),
     ).rejects.toThrow('fail 4');
     expect(calls).toBe(4);
   });

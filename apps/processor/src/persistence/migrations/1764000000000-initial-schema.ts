@@ -69,7 +69,9 @@ export class InitialSchema1764000000000 implements MigrationInterface {
         CONSTRAINT uq_dlq_record_coordinates UNIQUE (pipeline, source_topic, source_partition, source_offset),
         CONSTRAINT ck_dlq_record_status CHECK (status IN ('open', 'replayed', 'discarded', 'resolved'))
       )`);
-    await queryRunner.query(`CREATE INDEX ix_dlq_record_open ON dlq_record (pipeline, first_failure_at) WHERE status = 'open'`);
+    await queryRunner.query(
+      `CREATE INDEX ix_dlq_record_open ON dlq_record (pipeline, first_failure_at) WHERE status = 'open'`,
+    );
     await queryRunner.query(`
       CREATE TABLE outcome_rollup (
         pipeline          text        NOT NULL,

@@ -1,0 +1,22 @@
+import type { Metadata, Viewport } from 'next';
+import type { ReactNode } from 'react';
+import './globals.css';
+
+export const metadata: Metadata = {
+  title: 'Dedup operator',
+  description: 'Operator console for the Kafka event-dedup pipeline',
+};
+
+export const viewport: Viewport = {
+  colorScheme: 'dark light',
+};
+
+export default function RootLayout({ children }: { children: ReactNode }) {
+  return (
+    <html lang="en">
+      <body>
+        <main className="shell">{children}</main>
+      </body>
+    </html>
+  );
+}

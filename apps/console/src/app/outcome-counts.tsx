@@ -1,0 +1,157 @@
+'use client';
+
+import { OUTCOMES, type Outcome } from '@dedup/contracts';
+import { useEffect, useState } from 'react';
+import { statsDtoSchema, statsErrorBodySchema, type StatsDto } from '../lib/stats-dto';
+
+/** How often the browser asks the console for fresh numbers; the next poll starts after the last ends. */
+const POLL_INTERVAL_MS = 2_000;
+
+/** One line per outcome for the tile; a Record so a new outcome is a type error until described. */
+const OUTCOME_LABELS: Record<Outcome, { label: string; hint: string }> = {
+  unique: { label: 'Unique', hint: 'First sighting of the event id: forwarded' },
+  duplicate: { label: 'Duplicate', hint: 'Event id already seen within the dedup window' },
+  late: { label: 'Late', hint: 'Arrived behind the watermark' },
+  invalid: { label: 'Invalid', hint: 'Rejected by the event contract' },
+  failed: { label: 'Failed', hint: 'Processing error' },
+};
+
+type PollResult = { ok: true; stats: StatsDto } | { ok: false; error: string };
+
+interface OutcomeCountsProps {
+  /** The server-rendered first snapshot, or null when the processor could not be read. */
+  initialStats: StatsDto | null;
+  initialError: string | null;
+}
+
+export function OutcomeCounts({ initialStats, initialError }: OutcomeCountsProps) {
+  const [stats, setStats] = useState<StatsDto | null>(initialStats);
+  const [error, setError] = useState<string | null>(initialError);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const poll = async (): Promise<void> => {
+      const result = await pollStats(controller.signal);
+      if (controller.signal.aborted) return;
+      if (result.ok) {
+        setStats(result.stats);
+        setError(null);
+      } else {
+        // Keep the last good numbers on screen; the banner says they are stale.
+        setError(result.error);
+      }
+      timer = setTimeout(schedule, POLL_INTERVAL_MS);
+    };
+    const schedule = (): void => {
+      void poll();
+    };
+
+    timer = setTimeout(schedule, POLL_INTERVAL_MS);
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, []);
+
+  const stale = error !== null;
+  return (
+    <>
+      <dl className="meta">
+        <div>
+          <dt>Pipeline</dt>
+          <dd data-testid="pipeline-name">{stats?.pipeline ?? '–'}</dd>
+        </div>
+        <div>
+          <dt>Last updated</dt>
+          <dd data-testid="last-updated">{stats === null ? '–' : <LocalTime iso={stats.generatedAt} />}</dd>
+        </div>
+      </dl>
+
+      {error !== null && (
+        <div className="banner" role="alert" data-testid="processor-error">
+          <strong>Live stats unavailable.</strong> {error}.{' '}
+          {stats === null
+            ? 'No numbers yet; retrying every 2 s.'
+            : 'Showing the last good numbers; retrying every 2 s.'}
+        </div>
+      )}
+
+      <section className={stale ? 'tiles stale' : 'tiles'} aria-label="Events by outcome">
+        {OUTCOMES.map((outcome) => (
+          <article key={outcome} className={`tile tile-${outcome}`} title={OUTCOME_LABELS[outcome].hint}>
+            <h2 className="tile-label">{OUTCOME_LABELS[outcome].label}</h2>
+            {stats === null ? (
+              <p className="tile-total">–</p>
+            ) : (
+              <>
+                <p className="tile-total" data-testid={`count-${outcome}`}>
+                  {stats.totals[outcome]}
+                </p>
+                <p className="tile-recent">
+                  <span data-testid={`recent-${outcome}`}>{stats.lastFiveMinutes[outcome]}</span> in the last
+                  5 min
+                </p>
+              </>
+            )}
+          </article>
+        ))}
+      </section>
+
+      <section className={stale ? 'ratio stale' : 'ratio'} aria-label="Duplicate ratio">
+        <h2 className="ratio-label">Duplicate ratio</h2>
+        <p className="ratio-value" data-testid="duplicate-ratio">
+          {formatRatio(stats?.duplicateRatio ?? null)}
+        </p>
+        <p className="ratio-recent">
+          last 5 min{' '}
+          <span data-testid="duplicate-ratio-recent">{formatRatio(stats?.recentDuplicateRatio ?? null)}</span>
+        </p>
+        <p className="ratio-hint">duplicate / (unique + duplicate)</p>
+      </section>
+    </>
+  );
+}
+
+/** One poll of the console's own route. Never throws: every failure becomes a message. */
+async function pollStats(signal: AbortSignal): Promise<PollResult> {
+  let response: Response;
+  try {
+    response = await fetch('/api/stats', { cache: 'no-store', signal });
+  } catch {
+    return { ok: false, error: 'The console server is unreachable' };
+  }
+  let body: unknown;
+  try {
+    body = await response.json();
+  } catch {
+    return { ok: false, error: `The console answered HTTP ${response.status} without JSON` };
+  }
+  if (response.ok) {
+    const parsed = statsDtoSchema.safeParse(body);
+    return parsed.success
+      ? { ok: true, stats: parsed.data }
+      : { ok: false, error: 'The console sent stats in an unexpected shape' };
+  }
+  const parsed = statsErrorBodySchema.safeParse(body);
+  return {
+    ok: false,
+    error: parsed.success ? parsed.data.error : `The console answered HTTP ${response.status}`,
+  };
+}
+
+function formatRatio(ratio: number | null): string {
+  return ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`;
+}
+
+/** The operator's local wall-clock time; the server renders its own zone, hence the hydration opt-out. */
+function LocalTime({ iso }: { iso: string }) {
+  const at = new Date(iso);
+  const text = Number.isNaN(at.getTime()) ? iso : at.toLocaleTimeString(undefined, { hour12: false });
+  return (
+    <time dateTime={iso} title={iso} suppressHydrationWarning>
+      {text}
+    </time>
+  );
+}

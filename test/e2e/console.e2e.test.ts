@@ -1,0 +1,94 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { launchChromium } from '../support/browser';
+import { createTopics, produce, readExactly } from '../support/kafka-tools';
+import { ProcessorProcess, freePort } from '../support/processor-process';
+import { eventually, realStack, uniqueName } from '../support/real-stack';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** The console (production build) in real Chromium, fed by a real processor on the real broker. */
+describe('console in Chromium', () => {
+  const name = uniqueName('e2e');
+  const input = `${name}.events.raw`;
+  let processor: ProcessorProcess | undefined;
+  let consoleServer: ChildProcess | undefined;
+  let consoleUrl = '';
+  let browser: Browser | undefined;
+
+  const events = (from: number, n: number, copies: number) =>
+    Array.from({ length: n }, (_, i) =>
+      Array.from({ length: copies }, () => ({
+        key: `k${from + i}`,
+        value: JSON.stringify({
+          event_id: `e${from + i}`,
+          event_type: 'ui.test',
+          event_time: Date.now(),
+          payload: {},
+          schema_version: 1,
+        }),
+      })),
+    ).flat();
+
+  beforeAll(async () => {
+    await createTopics({ [input]: 2 });
+    processor = await ProcessorProcess.start(
+      {
+        PIPELINE_NAME: name,
+        TOPIC_INPUT: input,
+        TOPIC_OUTPUT: `${name}.events.deduped`,
+        TOPIC_DUPLICATES: `${name}.events.duplicates`,
+        TOPIC_LATE: `${name}.events.late`,
+        TOPIC_DLQ: `${name}.events.dlq`,
+      },
+      name,
+    );
+    const port = await freePort();
+    consoleUrl = `http://127.0.0.1:${port}`;
+    const log = createWriteStream(path.join(realStack().runDir, `${name}-console.log`));
+    consoleServer = spawn(
+      path.join(repoRoot, 'node_modules/.bin/next'),
+      ['start', 'apps/console', '-p', String(port), '-H', '127.0.0.1'],
+      {
+        cwd: repoRoot,
+        env: { ...process.env, PROCESSOR_URL: processor.baseUrl, NEXT_TELEMETRY_DISABLED: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+        detached: true,
+      },
+    );
+    consoleServer.stdout?.pipe(log);
+    consoleServer.stderr?.pipe(log);
+    await eventually('console up', async () => ((await fetch(consoleUrl)).ok ? true : undefined), 60_000);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (consoleServer?.pid) process.kill(-consoleServer.pid, 'SIGTERM');
+    await processor?.stop();
+  });
+
+  it('shows the counts by outcome and follows them live', async () => {
+    await produce(input, [...events(0, 30, 2), { key: 'x', value: 'not json' }]);
+    await readExactly(`${name}.events.deduped`, 30);
+    const page = await browser!.newPage();
+    await page.goto(consoleUrl);
+    await page.getByTestId('pipeline-name').filter({ hasText: name }).waitFor();
+    const count = async (outcome: string) => Number(await page.getByTestId(`count-${outcome}`).innerText());
+    await eventually(
+      'first counts on the page',
+      async () => ((await count('unique')) === 30 ? true : undefined),
+      30_000,
+    );
+    expect(await count('duplicate')).toBe(30);
+    expect(await count('invalid')).toBe(1);
+    expect(await page.getByTestId('duplicate-ratio').innerText()).toMatch(/50(\.0)?\s*%/);
+
+    // More traffic: the page follows without a reload.
+    await produce(input, events(100, 10, 1));
+    await eventually('live update', async () => ((await count('unique')) === 40 ? true : undefined), 30_000);
+    await page.screenshot({ path: path.join(realStack().runDir, 'console.png') });
+  });
+});
