@@ -171,7 +171,7 @@ async function test(): Promise<number> {
 
 async function start(withApps: boolean): Promise<number> {
   await ensureInstalled();
-  if (withApps) await runSteps([compileStep]);
+  if (withApps) await runSteps([compileStep, consoleBuild]);
   const { stack, runDir } = await bringUpStack('start');
   const children: ManagedProcess[] = [];
   let stopping: Promise<void> | undefined;
@@ -211,7 +211,7 @@ async function start(withApps: boolean): Promise<number> {
         }),
       );
       children.push(
-        startProcess('console', bin('next'), ['dev', 'apps/console', '-p', consolePort, '-H', '127.0.0.1'], {
+        startProcess('console', bin('next'), ['start', 'apps/console', '-p', consolePort, '-H', '127.0.0.1'], {
           cwd: repoRoot,
           env: { ...env, PROCESSOR_URL: `http://127.0.0.1:${processorPort}` },
           logFile: path.join(runDir, 'console.log'),
