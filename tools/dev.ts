@@ -1,6 +1,6 @@
 // The project's one way of running and testing: `npm start`, `npm test`, `npm run stack`.
 // Runs on Node 24 (scripts/with-node24.sh) with type stripping; statically imports only node:
-// builtins and local files that do the same, because it runs before `npm ci` has installed anything.
+// builtins and local files that do the same, because it runs before `npm install` has installed anything.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -29,15 +29,21 @@ function run(cmd: string, args: readonly string[], env: NodeJS.ProcessEnv = proc
   });
 }
 
-/** `npm ci` when node_modules is missing or older than the lockfile. */
+/**
+ * Installs the locked dependencies when node_modules is missing or older than the lockfile.
+ * `npm install`, not `npm ci`: the registries our machines reach do not serve the other platforms'
+ * optional binaries (@swc/core-darwin-*, @next/swc-win32-*, ...), so the lockfile cannot list them
+ * and `npm ci` rejects it as out of sync. With a lockfile present, `npm install` installs exactly the
+ * locked versions and leaves the lockfile unchanged (checked in a fresh clone).
+ */
 async function ensureInstalled(): Promise<void> {
   const marker = path.join(repoRoot, 'node_modules', '.package-lock.json');
   const lock = path.join(repoRoot, 'package-lock.json');
   if (existsSync(marker) && statSync(marker).mtimeMs >= statSync(lock).mtimeMs) return;
-  log('installing dependencies (npm ci) ...');
+  log('installing dependencies (npm install from the lockfile) ...');
   const started = Date.now();
-  const code = await run('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error']);
-  if (code !== 0) throw new Error(`npm ci failed with exit code ${code}`);
+  const code = await run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error']);
+  if (code !== 0) throw new Error(`npm install failed with exit code ${code}`);
   log(`dependencies installed in ${((Date.now() - started) / 1000).toFixed(0)} s`);
 }
 
@@ -211,11 +217,16 @@ async function start(withApps: boolean): Promise<number> {
         }),
       );
       children.push(
-        startProcess('console', bin('next'), ['start', 'apps/console', '-p', consolePort, '-H', '127.0.0.1'], {
-          cwd: repoRoot,
-          env: { ...env, PROCESSOR_URL: `http://127.0.0.1:${processorPort}` },
-          logFile: path.join(runDir, 'console.log'),
-        }),
+        startProcess(
+          'console',
+          bin('next'),
+          ['start', 'apps/console', '-p', consolePort, '-H', '127.0.0.1'],
+          {
+            cwd: repoRoot,
+            env: { ...env, PROCESSOR_URL: `http://127.0.0.1:${processorPort}` },
+            logFile: path.join(runDir, 'console.log'),
+          },
+        ),
       );
       await waitForHttp(`http://127.0.0.1:${processorPort}/health/ready`, 120_000);
       children.push(
