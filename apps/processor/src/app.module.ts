@@ -10,6 +10,8 @@ import { createDataSource } from './persistence/data-source';
 import { DedupRepository } from './persistence/dedup.repository';
 import { StatsRepository } from './persistence/stats.repository';
 import { PipelineService } from './pipeline/pipeline.service';
+import { StateExpiryRepository } from './persistence/state-expiry.repository';
+import { StateExpiryService } from './state/state-expiry.service';
 import { StatsController } from './stats/stats.controller';
 
 @Module({})
@@ -33,6 +35,8 @@ export class AppModule implements OnApplicationShutdown {
         DedupRepository,
         StatsRepository,
         PipelineService,
+        StateExpiryRepository,
+        StateExpiryService,
       ],
     };
   }

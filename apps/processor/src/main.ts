@@ -4,6 +4,7 @@ import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/app-config';
 import { JsonLogger } from './logging/json-logger';
 import { PipelineService } from './pipeline/pipeline.service';
+import { StateExpiryService } from './state/state-expiry.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -18,6 +19,7 @@ async function bootstrap(): Promise<void> {
   logger.write('info', 'http listening', { url: `http://${config.http.host}:${config.http.port}` });
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.
   await app.get(PipelineService).start();
+  app.get(StateExpiryService).start();
 }
 
 /**

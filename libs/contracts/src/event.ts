@@ -37,6 +37,9 @@ export const DEDUP_HEADERS = {
   firstOffset: 'dedup-first-offset',
   firstSeenAt: 'dedup-first-seen-at',
   eventId: 'dedup-event-id',
+  strategy: 'dedup-strategy',
+  watermark: 'dedup-watermark',
+  latenessMs: 'dedup-lateness-ms',
   pipeline: 'dedup-pipeline',
   pipelineVersion: 'dedup-pipeline-version',
 } as const;

@@ -1,3 +1,4 @@
 export * from './outcome';
 export * from './event';
 export * from './stats';
+export * from './pipeline-semantics';

@@ -1,3 +1,3 @@
 export * from './coordinates';
 export * from './parse-record';
-export * from './decide-batch';
+export * from './engine';

@@ -42,6 +42,42 @@ describe('parseRecord', () => {
     if (parsed.kind === 'invalid') expect(parsed.reason.length).toBeGreaterThan(0);
   });
 
+  describe('event time in the future', () => {
+    const now = Date.UTC(2026, 0, 1);
+    const at = (ms: number) => bytes(JSON.stringify({ ...valid, event_time: ms }));
+
+    it('rejects an event further ahead of the clock than maxFutureSkewMs', () => {
+      const parsed = parseRecord(at(now + 1001), coords, { ...options, now, maxFutureSkewMs: 1000 });
+      expect(parsed).toMatchObject({ kind: 'invalid', errorType: 'event_time_in_future', coords });
+      expect(parsed.kind === 'invalid' && parsed.reason).toBe(
+        'event_time 2026-01-01T00:00:01.001Z is 1001 ms ahead of the processor clock (at most 1000 ms allowed)',
+      );
+    });
+
+    it('accepts an event exactly maxFutureSkewMs ahead, and any event in the past', () => {
+      expect(parseRecord(at(now + 1000), coords, { ...options, now, maxFutureSkewMs: 1000 }).kind).toBe(
+        'valid',
+      );
+      expect(parseRecord(at(0), coords, { ...options, now, maxFutureSkewMs: 0 }).kind).toBe('valid');
+    });
+
+    it('uses the pipeline default skew (5 min) when only now is given', () => {
+      expect(parseRecord(at(now + 300_000), coords, { ...options, now }).kind).toBe('valid');
+      expect(parseRecord(at(now + 300_001), coords, { ...options, now }).kind).toBe('invalid');
+    });
+
+    it('does not check without a clock (existing callers)', () => {
+      expect(parseRecord(at(Number.MAX_SAFE_INTEGER), coords, options).kind).toBe('valid');
+    });
+
+    it('reports an event time beyond the range of Date without throwing', () => {
+      const parsed = parseRecord(at(Number.MAX_SAFE_INTEGER), coords, { ...options, now });
+      expect(parsed.kind === 'invalid' && parsed.reason).toMatch(
+        /^event_time 9007199254740991 \(epoch ms\) is /,
+      );
+    });
+  });
+
   it('names the failing field in a schema violation', () => {
     const parsed = parseRecord(bytes(JSON.stringify({ ...valid, schema_version: 'one' })), coords, options);
     expect(parsed.kind === 'invalid' && parsed.reason).toMatch(/^schema_version: /);

@@ -1,9 +1,19 @@
-import { inputEventSchema, type InputEvent } from '@dedup/contracts';
+import { DEFAULT_PIPELINE_SEMANTICS, inputEventSchema, type InputEvent } from '@dedup/contracts';
 import type { RecordCoordinates } from './coordinates';
 
-/** Why a record could not become an event. The names are stable: they are DLQ and audit values. */
+/**
+ * Why a record could not become an event. The names are stable: they are DLQ and audit values.
+ * `missing_key_field` is produced by the dedup engine (a composite key field is absent or null),
+ * not by `parseRecord`.
+ */
 export type InvalidErrorType =
-  'empty_record' | 'payload_too_large' | 'invalid_utf8' | 'invalid_json' | 'schema_violation';
+  | 'empty_record'
+  | 'payload_too_large'
+  | 'invalid_utf8'
+  | 'invalid_json'
+  | 'schema_violation'
+  | 'event_time_in_future'
+  | 'missing_key_field';
 
 export interface ValidRecord {
   readonly kind: 'valid';
@@ -23,6 +33,14 @@ export type ParsedRecord = ValidRecord | InvalidRecord;
 export interface ParseOptions {
   /** Records larger than this are poison: a dedup operator must not buffer unbounded payloads. */
   readonly maxPayloadBytes: number;
+  /**
+   * Wall-clock ms of the processor. When given, an event more than `maxFutureSkewMs` ahead of it is
+   * invalid (`event_time_in_future`): one event from a broken clock would otherwise push the watermark
+   * ahead and turn every honest event late.
+   */
+  readonly now?: number;
+  /** Defaults to the pipeline default (5 min); only used together with `now`. */
+  readonly maxFutureSkewMs?: number;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
@@ -70,5 +88,23 @@ export function parseRecord(
       .join('; ');
     return invalid('schema_violation', reason);
   }
-  return { kind: 'valid', coords, event: result.data };
+  const event = result.data;
+  if (options.now !== undefined) {
+    const maxSkew = options.maxFutureSkewMs ?? DEFAULT_PIPELINE_SEMANTICS.maxFutureSkewMs;
+    const ahead = event.event_time - options.now;
+    if (ahead > maxSkew) {
+      return invalid(
+        'event_time_in_future',
+        `event_time ${formatEpochMs(event.event_time)} is ${ahead} ms ahead of the processor clock ` +
+          `(at most ${maxSkew} ms allowed)`,
+      );
+    }
+  }
+  return { kind: 'valid', coords, event };
+}
+
+/** ISO-8601 when representable; epoch ms up to 2^53 can lie beyond Date's range (±8.64e15 ms). */
+function formatEpochMs(ms: number): string {
+  const date = new Date(ms);
+  return Number.isNaN(date.getTime()) ? `${ms} (epoch ms)` : date.toISOString();
 }

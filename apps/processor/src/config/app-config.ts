@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { pipelineSemanticsSchema, type PipelineSemantics } from '@dedup/contracts';
 import { z } from 'zod';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -33,6 +35,9 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: int(10),
   MAX_PAYLOAD_BYTES: int(1_048_576),
   KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),
+  PIPELINE_SEMANTICS: z.string().optional(),
+  PIPELINE_CONFIG_FILE: z.string().optional(),
+  STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -56,6 +61,9 @@ export interface AppConfig {
   };
   readonly database: { readonly url: string; readonly poolSize: number };
   readonly limits: { readonly maxPayloadBytes: number };
+  /** Keys, window, watermark and lateness rules (docs/semantics.md). */
+  readonly semantics: PipelineSemantics;
+  readonly state: { readonly expiryIntervalMs: number };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -69,6 +77,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   const e = result.data;
+  const semantics = loadSemantics(e.PIPELINE_SEMANTICS, e.PIPELINE_CONFIG_FILE);
   return deepFreeze({
     pipeline: { name: e.PIPELINE_NAME, version: e.PIPELINE_VERSION },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
@@ -88,8 +97,47 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     },
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
+    semantics,
+    state: { expiryIntervalMs: e.STATE_EXPIRY_INTERVAL_MS },
     logLevel: e.LOG_LEVEL,
   });
+}
+
+/**
+ * The pipeline's dedup semantics come from PIPELINE_SEMANTICS (inline JSON) or PIPELINE_CONFIG_FILE
+ * (a JSON file); neither set means the defaults. Every invalid field is reported at once.
+ */
+function loadSemantics(inline: string | undefined, file: string | undefined): PipelineSemantics {
+  if (inline !== undefined && file !== undefined) {
+    throw new ConfigError(
+      'invalid configuration:\n  set PIPELINE_SEMANTICS or PIPELINE_CONFIG_FILE, not both',
+    );
+  }
+  let source = '{}';
+  let origin = 'defaults';
+  if (inline !== undefined) {
+    source = inline;
+    origin = 'PIPELINE_SEMANTICS';
+  } else if (file !== undefined) {
+    origin = `PIPELINE_CONFIG_FILE (${file})`;
+    try {
+      source = readFileSync(file, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`invalid configuration:\n  ${origin}: cannot read: ${(error as Error).message}`);
+    }
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(source);
+  } catch (error) {
+    throw new ConfigError(`invalid configuration:\n  ${origin}: not JSON: ${(error as Error).message}`);
+  }
+  const parsed = pipelineSemanticsSchema.safeParse(json);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${origin} ${i.path.join('.') || '(root)'}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
 }
 
 function deepFreeze<T extends object>(value: T): T {

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { Outcome } from '@dedup/contracts';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Every metric name the processor exports; docs/metrics.md is the catalogue for operators. */
 export const METRIC = {
@@ -8,6 +8,7 @@ export const METRIC = {
   batchDurationSeconds: 'dedup_batch_duration_seconds',
   batchSize: 'dedup_batch_records',
   transactionsTotal: 'dedup_kafka_transactions_total',
+  stateKeys: 'dedup_state_keys',
 } as const;
 
 /** Seconds; batches are a few ms on an idle box and seconds under backpressure. */
@@ -21,6 +22,7 @@ export class MetricsService {
   private readonly batchDuration: Histogram;
   private readonly batchSize: Histogram;
   private readonly transactions: Counter<'result'>;
+  private readonly stateKeys: Gauge;
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
@@ -42,6 +44,11 @@ export class MetricsService {
       buckets: BATCH_SIZE_BUCKETS,
       registers: [this.registry],
     });
+    this.stateKeys = new Gauge({
+      name: METRIC.stateKeys,
+      help: 'Dedup state keys held in Postgres for this pipeline (refreshed by the expiry sweep)',
+      registers: [this.registry],
+    });
     this.transactions = new Counter({
       name: METRIC.transactionsTotal,
       help: 'Kafka transactions by result (committed | aborted)',
@@ -57,6 +64,10 @@ export class MetricsService {
   observeBatch(seconds: number, records: number): void {
     this.batchDuration.observe(seconds);
     this.batchSize.observe(records);
+  }
+
+  setStateKeys(n: number): void {
+    this.stateKeys.set(n);
   }
 
   countTransaction(result: 'committed' | 'aborted'): void {

@@ -1,24 +1,29 @@
-import type { ClaimCandidate, Decision } from '@dedup/core';
 import { randomBytes } from 'node:crypto';
+import type { KeyState } from '@dedup/core';
 import { Pool } from 'pg';
+import type { DecisionRecord } from '../pipeline/decision-record';
 import { createDataSource } from './data-source';
-import { DedupRepository } from './dedup.repository';
+import { ClaimConflict, DedupRepository } from './dedup.repository';
+import { StateExpiryRepository } from './state-expiry.repository';
 
 // Integration tier: real Postgres with the real migrations (applied by the jest globalSetup).
 const databaseUrl = process.env['DATABASE_URL'];
 if (!databaseUrl) throw new Error('DATABASE_URL must point at a real Postgres: run `npm test`');
 const uniqueName = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
 const pool = new Pool({ connectionString: databaseUrl, max: 2 });
-const testPool = () => pool;
 
-const candidate = (key: string, partition: number, offset: number): ClaimCandidate => ({
-  key,
+const T0 = Date.UTC(2026, 0, 1);
+const state = (key: string, partition: number, offset: number, expiresAt = T0 + 60_000): KeyState => ({
+  stateKey: key,
+  strategy: 'event_id',
   eventId: key,
   origin: { topic: 'raw', partition, offset: String(offset) },
-  eventTime: 1_700_000_000_000,
+  firstEventTime: T0,
+  firstSeenAt: T0 + 5,
+  expiresAt,
 });
 
-describe('dedup claims on real Postgres', () => {
+describe('dedup state on real Postgres', () => {
   const sources = [0, 1].map(() => createDataSource(databaseUrl, 4));
 
   beforeAll(async () => {
@@ -29,73 +34,149 @@ describe('dedup claims on real Postgres', () => {
     await pool.end();
   });
 
-  it('lets exactly one of two concurrent connections win each key', async () => {
+  it('never lets two concurrent transactions both claim a new key', async () => {
     const pipeline = { name: uniqueName('claims'), version: '1' };
     const [a, b] = sources.map((s) => new DedupRepository(s, pipeline));
-    const keys = Array.from({ length: 500 }, (_, i) => `k${i}`);
-    // Both claim all keys, in opposite orders, from different partitions, holding their
-    // transactions open across a pause so the two really overlap.
-    const claimAll = (repo: DedupRepository, partition: number, order: string[]) =>
+    const keys = Array.from({ length: 300 }, (_, i) => `event_id:k${i}`);
+    // Both see every key as absent, then both insert, holding their transactions open so that they
+    // really overlap; the second INSERT waits for the first commit and must then fail.
+    const claimAll = (repo: DedupRepository, partition: number) =>
       repo.inTransaction(async (tx) => {
-        const result = await tx.claim(order.map((k, i) => candidate(k, partition, i)));
-        await new Promise((r) => setTimeout(r, 50));
-        return result;
+        const existing = await tx.lockStates(keys);
+        expect(existing.size).toBe(0);
+        await new Promise((r) => setTimeout(r, 100));
+        await tx.writeStates(new Map(keys.map((k, i) => [k, state(k, partition, i)])), new Set());
+        return partition;
       });
-    const [ra, rb] = await Promise.all([claimAll(a!, 0, keys), claimAll(b!, 1, [...keys].reverse())]);
-    for (const key of keys) {
-      const ca = ra.get(key);
-      const cb = rb.get(key);
-      expect(ca).toBeDefined();
-      expect(cb).toBeDefined();
-      // Both transactions agree on the single winner of every key.
-      expect(ca!.origin).toEqual(cb!.origin);
-    }
-    const { rows } = await testPool().query<{ n: string }>(
-      'SELECT count(*)::text AS n FROM dedup_claim WHERE pipeline = $1',
+    const results = await Promise.allSettled([claimAll(a!, 0), claimAll(b!, 1)]);
+    const won = results.filter((r) => r.status === 'fulfilled');
+    const lost = results.filter((r) => r.status === 'rejected');
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(ClaimConflict);
+    const winner = (won[0] as PromiseFulfilledResult<number>).value;
+    const { rows } = await pool.query<{ origin_partition: number; n: string }>(
+      `SELECT origin_partition, count(*)::text AS n FROM dedup_claim WHERE pipeline = $1 GROUP BY 1`,
       [pipeline.name],
     );
-    expect(Number(rows[0]!.n)).toBe(keys.length);
+    expect(rows).toEqual([{ origin_partition: winner, n: String(keys.length) }]);
+    // The loser, retried, now finds every key claimed (and locked for it).
+    const seen = await b!.inTransaction((tx) => tx.lockStates(keys));
+    expect(seen.size).toBe(keys.length);
+    expect(seen.get('event_id:k7')?.origin.partition).toBe(winner);
   });
 
-  it('returns the same claim to a re-delivered record (its own origin) and writes audit rows once', async () => {
-    const pipeline = { name: uniqueName('redeliver'), version: '1' };
+  it('round-trips a state exactly, including millisecond times', async () => {
+    const pipeline = { name: uniqueName('roundtrip'), version: '1' };
     const repo = new DedupRepository(sources[0]!, pipeline);
-    const c = candidate('event_id:x', 2, 41);
-    const decide = async () =>
-      repo.inTransaction(async (tx) => {
-        const claims = await tx.claim([c]);
-        const claim = claims.get(c.key)!;
-        const decision: Decision = {
-          outcome: 'unique',
-          coords: c.origin,
-          key: c.key,
-          record: {
-            kind: 'valid',
-            coords: c.origin,
-            event: {
-              event_id: 'x',
-              event_type: 't',
-              event_time: c.eventTime,
-              payload: {},
-              schema_version: 1,
-            },
-          },
-        };
-        await tx.record([decision], new Map());
-        return claim;
+    const s = {
+      ...state('event_id:x', 2, 41),
+      firstEventTime: T0 + 123,
+      firstSeenAt: T0 + 999,
+      expiresAt: T0 + 3_600_123,
+    };
+    await repo.inTransaction((tx) => tx.writeStates(new Map([[s.stateKey, s]]), new Set()));
+    const back = await repo.inTransaction((tx) => tx.lockStates([s.stateKey]));
+    expect(back.get(s.stateKey)).toEqual(s);
+    const moved = { ...s, expiresAt: T0 + 7_200_000 };
+    await repo.inTransaction((tx) => tx.writeStates(new Map([[s.stateKey, moved]]), new Set([s.stateKey])));
+    expect((await repo.inTransaction((tx) => tx.lockStates([s.stateKey]))).get(s.stateKey)).toEqual(moved);
+  });
+
+  it('re-reads recorded decisions exactly, and writes audit rows and rollups once', async () => {
+    const pipeline = { name: uniqueName('recorded'), version: '1' };
+    const repo = new DedupRepository(sources[0]!, pipeline);
+    const decisions: DecisionRecord[] = [
+      {
+        coords: { topic: 'raw', partition: 1, offset: '10' },
+        outcome: 'duplicate',
+        eventId: 'e1',
+        eventTime: T0 + 1,
+        stateKeys: ['event_id:e1'],
+        strategy: 'event_id',
+        first: { topic: 'raw', partition: 0, offset: '3', firstSeenAt: T0 + 2 },
+        errorType: null,
+        reason: 'duplicate of raw/0@3 by event_id',
+        watermark: null,
+        latenessMs: null,
+      },
+      {
+        coords: { topic: 'raw', partition: 1, offset: '11' },
+        outcome: 'late',
+        eventId: 'e2',
+        eventTime: T0 - 90_000,
+        stateKeys: null,
+        strategy: null,
+        first: null,
+        errorType: null,
+        reason: 'event time is 120000 ms behind the watermark',
+        watermark: T0 + 30_000,
+        latenessMs: 120_000,
+      },
+    ];
+    for (let i = 0; i < 2; i++) {
+      await repo.inTransaction(async (tx) => {
+        await tx.record(decisions, new Map());
+        await tx.advanceProgress('raw', 1, '11');
       });
-    const first = await decide();
-    const again = await decide();
-    expect(again).toEqual(first);
-    expect(again.origin).toEqual(c.origin);
-    const audit = await testPool().query('SELECT outcome FROM event_audit WHERE pipeline = $1', [
-      pipeline.name,
-    ]);
-    expect(audit.rows).toEqual([{ outcome: 'unique' }]);
-    const rollup = await testPool().query<{ count: string }>(
+    }
+    const back = await repo.inTransaction((tx) => tx.recordedDecisions('raw', 1, ['10', '11', '12']));
+    expect([...back.values()]).toEqual(decisions);
+    expect(await repo.inTransaction((tx) => tx.progress('raw', 1))).toBe(11n);
+    const rollup = await pool.query<{ count: string }>(
       'SELECT sum(count)::text AS count FROM outcome_rollup WHERE pipeline = $1',
       [pipeline.name],
     );
-    expect(rollup.rows[0]!.count).toBe('1');
+    expect(rollup.rows[0]!.count).toBe('2');
+  });
+
+  it('moves watermarks and progress only forward', async () => {
+    const pipeline = { name: uniqueName('forward'), version: '1' };
+    const repo = new DedupRepository(sources[0]!, pipeline);
+    const save = (max: number, wm: number, offset: string) =>
+      repo.inTransaction(async (tx) => {
+        await tx.saveWatermarks('raw', 0, {
+          partitions: [{ partition: 0, maxEventTime: max, lastActivityAt: max }],
+          pipelineWatermark: wm,
+        });
+        await tx.advanceProgress('raw', 0, offset);
+      });
+    await save(T0 + 10_000, T0 + 5_000, '50');
+    await save(T0 + 1_000, T0 + 500, '20');
+    const snapshot = await repo.inTransaction((tx) => tx.loadWatermarks('raw'));
+    expect(snapshot).toEqual({
+      partitions: [{ partition: 0, maxEventTime: T0 + 10_000, lastActivityAt: T0 + 10_000 }],
+      pipelineWatermark: T0 + 5_000,
+    });
+    expect(await repo.inTransaction((tx) => tx.progress('raw', 0))).toBe(50n);
+  });
+
+  it('expires exactly the states the watermark minus allowed lateness has passed', async () => {
+    const pipeline = { name: uniqueName('expiry'), version: '1' };
+    const repo = new DedupRepository(sources[0]!, pipeline);
+    const expiry = new StateExpiryRepository(sources[0]!);
+    const watermark = T0 + 100_000;
+    const allowedLateness = 10_000; // horizon = T0 + 90_000
+    const expiries = [T0 + 50_000, T0 + 89_999, T0 + 90_000, T0 + 90_001, T0 + 200_000];
+    await repo.inTransaction(async (tx) => {
+      await tx.writeStates(new Map(expiries.map((e, i) => [`k${i}`, state(`k${i}`, 0, i, e)])), new Set());
+      await tx.saveWatermarks('raw', 0, { partitions: [], pipelineWatermark: watermark });
+    });
+    // Batches of 2, as the sweep loops in batches: 2 + 1 deleted, then an empty batch.
+    const batches: number[] = [];
+    for (;;) {
+      const n = await expiry.deleteExpired(pipeline.name, allowedLateness, 2);
+      batches.push(n);
+      if (n < 2) break;
+    }
+    const deleted = batches.reduce((a, b) => a + b, 0);
+    expect(batches).toEqual([2, 1]);
+    expect(deleted).toBe(3);
+    const left = await pool.query<{ dedup_key: string }>(
+      'SELECT dedup_key FROM dedup_claim WHERE pipeline = $1 ORDER BY dedup_key',
+      [pipeline.name],
+    );
+    expect(left.rows.map((r) => r.dedup_key)).toEqual(['k3', 'k4']);
+    expect(await expiry.countStates(pipeline.name)).toBe(2);
   });
 });

@@ -1,6 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Claim, ClaimCandidate, Decision } from '@dedup/core';
+import type { KeyState, WatermarkSnapshot } from '@dedup/core';
+import { isOutcome } from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import type { DecisionRecord } from '../pipeline/decision-record';
 
 /** What the DLQ keeps of a poison record besides its decision: the original bytes and headers. */
 export interface RawRecord {
@@ -9,22 +11,69 @@ export interface RawRecord {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-interface ClaimRow {
+/**
+ * Another transaction inserted a state key this batch saw as absent. The batch's transaction rolls
+ * back and is decided again; the key then exists and is locked like any other.
+ */
+export class ClaimConflict extends Error {
+  constructor(readonly keys: readonly string[]) {
+    super(`state keys claimed concurrently: ${keys.slice(0, 3).join(', ')}${keys.length > 3 ? ', …' : ''}`);
+  }
+}
+
+interface StateRow {
   dedup_key: string;
+  strategy: string;
   event_id: string;
   origin_topic: string;
   origin_partition: number;
   origin_offset: string;
-  first_seen_at: Date;
+  first_event_ms: string;
+  first_seen_ms: string;
+  expires_ms: string;
 }
 
-/** One Postgres transaction per batch: claims, audit rows, DLQ rows and rollups commit together. */
-export interface BatchTransaction {
-  /** Claims the candidates' keys; returns the winning claim of every candidate key. */
-  claim(candidates: readonly ClaimCandidate[]): Promise<Map<string, Claim>>;
-  /** Writes the audit rows, DLQ rows and rollups of the batch's decisions. Idempotent per coordinates. */
-  record(decisions: readonly Decision[], raw: ReadonlyMap<string, RawRecord>): Promise<void>;
+interface AuditRow {
+  source_topic: string;
+  source_partition: number;
+  source_offset: string;
+  event_id: string | null;
+  dedup_keys: string[] | null;
+  outcome: string;
+  reason: string | null;
+  error_type: string | null;
+  matched_strategy: string | null;
+  first_topic: string | null;
+  first_partition: number | null;
+  first_offset: string | null;
+  first_seen_ms: string | null;
+  event_time_ms: string | null;
+  watermark_ms: string | null;
+  lateness_ms: string | null;
 }
+
+/** One Postgres transaction per batch: state, watermarks, audit rows, DLQ rows, rollups and progress. */
+export interface BatchTransaction {
+  /** Highest offset of the partition with a recorded decision, or null. */
+  progress(topic: string, partition: number): Promise<bigint | null>;
+  /** Recorded decisions of re-delivered records, by offset. */
+  recordedDecisions(
+    topic: string,
+    partition: number,
+    offsets: readonly string[],
+  ): Promise<Map<string, DecisionRecord>>;
+  /** Loads and row-locks the existing states of these keys (absent keys are simply missing). */
+  lockStates(stateKeys: readonly string[]): Promise<Map<string, KeyState>>;
+  /** Writes changed states: updates the ones that existed, inserts new ones (ClaimConflict if raced). */
+  writeStates(changed: ReadonlyMap<string, KeyState>, existed: ReadonlySet<string>): Promise<void>;
+  loadWatermarks(topic: string): Promise<WatermarkSnapshot>;
+  saveWatermarks(topic: string, partition: number, snapshot: WatermarkSnapshot): Promise<void>;
+  /** Audit rows, DLQ rows and rollups of fresh decisions. Idempotent per coordinates. */
+  record(decisions: readonly DecisionRecord[], raw: ReadonlyMap<string, RawRecord>): Promise<void>;
+  advanceProgress(topic: string, partition: number, lastOffset: string): Promise<void>;
+}
+
+const ms = (value: string | null): number | null => (value === null ? null : Number(value));
 
 @Injectable()
 export class DedupRepository {
@@ -34,66 +83,214 @@ export class DedupRepository {
   ) {}
 
   async inTransaction<T>(work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((manager) =>
+    return this.dataSource.transaction((m) =>
       work({
-        claim: (candidates) => this.claim(manager, candidates),
-        record: (decisions, raw) => this.record(manager, decisions, raw),
+        progress: (topic, partition) => this.progress(m, topic, partition),
+        recordedDecisions: (topic, partition, offsets) =>
+          this.recordedDecisions(m, topic, partition, offsets),
+        lockStates: (keys) => this.lockStates(m, keys),
+        writeStates: (changed, existed) => this.writeStates(m, changed, existed),
+        loadWatermarks: (topic) => this.loadWatermarks(m, topic),
+        saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
+        record: (decisions, raw) => this.record(m, decisions, raw),
+        advanceProgress: (topic, partition, lastOffset) =>
+          this.advanceProgress(m, topic, partition, lastOffset),
       }),
     );
   }
 
-  /**
-   * INSERT ... ON CONFLICT DO NOTHING decides who owns a key; Postgres is the arbiter, so two
-   * partitions or instances can never both win. Keys are sorted so that concurrent batches take row
-   * locks in the same order (no deadlock). A key inserted by a transaction that committed after this
-   * statement's snapshot is invisible to the statement's own SELECT, so unresolved keys are read
-   * again in a fresh statement (READ COMMITTED takes a new snapshot per statement).
-   */
-  private async claim(
-    manager: EntityManager,
-    candidates: readonly ClaimCandidate[],
-  ): Promise<Map<string, Claim>> {
-    const claims = new Map<string, Claim>();
-    if (candidates.length === 0) return claims;
-    const sorted = [...candidates].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const rows: ClaimRow[] = await manager.query(
-      `WITH input AS (
-         SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::int[], $6::bigint[], $7::bigint[])
-           WITH ORDINALITY AS t(dedup_key, event_id, origin_topic, origin_partition, origin_offset, event_time_ms, ord)
-       ), inserted AS (
-         INSERT INTO dedup_claim (pipeline, dedup_key, event_id, origin_topic, origin_partition, origin_offset, event_time)
-         SELECT $1, dedup_key, event_id, origin_topic, origin_partition, origin_offset,
-                to_timestamp(event_time_ms / 1000.0)
-           FROM input ORDER BY ord
-         ON CONFLICT ON CONSTRAINT pk_dedup_claim DO NOTHING
-         RETURNING dedup_key, event_id, origin_topic, origin_partition, origin_offset::text, first_seen_at
-       )
-       SELECT * FROM inserted
-       UNION ALL
-       SELECT c.dedup_key, c.event_id, c.origin_topic, c.origin_partition, c.origin_offset::text, c.first_seen_at
-         FROM dedup_claim c JOIN input i ON c.pipeline = $1 AND c.dedup_key = i.dedup_key
-        WHERE NOT EXISTS (SELECT 1 FROM inserted x WHERE x.dedup_key = i.dedup_key)`,
-      [
-        this.pipeline.name,
-        sorted.map((c) => c.key),
-        sorted.map((c) => c.eventId),
-        sorted.map((c) => c.origin.topic),
-        sorted.map((c) => c.origin.partition),
-        sorted.map((c) => c.origin.offset),
-        sorted.map((c) => Math.trunc(c.eventTime)),
-      ],
+  private async progress(m: EntityManager, topic: string, partition: number): Promise<bigint | null> {
+    const rows: { last_offset: string }[] = await m.query(
+      `SELECT last_offset::text FROM partition_progress WHERE pipeline = $1 AND topic = $2 AND partition = $3`,
+      [this.pipeline.name, topic, partition],
     );
-    for (const row of rows) claims.set(row.dedup_key, toClaim(row));
-    const missing = sorted.filter((c) => !claims.has(c.key)).map((c) => c.key);
-    if (missing.length > 0) {
-      const late: ClaimRow[] = await manager.query(
-        `SELECT dedup_key, event_id, origin_topic, origin_partition, origin_offset::text, first_seen_at
-           FROM dedup_claim WHERE pipeline = $1 AND dedup_key = ANY($2::text[])`,
-        [this.pipeline.name, missing],
-      );
-      for (const row of late) claims.set(row.dedup_key, toClaim(row));
+    const row = rows[0];
+    return row === undefined ? null : BigInt(row.last_offset);
+  }
+
+  private async recordedDecisions(
+    m: EntityManager,
+    topic: string,
+    partition: number,
+    offsets: readonly string[],
+  ): Promise<Map<string, DecisionRecord>> {
+    const rows: AuditRow[] = await m.query(
+      `SELECT source_topic, source_partition, source_offset::text, event_id, dedup_keys, outcome, reason,
+              error_type, matched_strategy, first_topic, first_partition, first_offset::text,
+              (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
+              (extract(epoch FROM event_time) * 1000)::bigint::text AS event_time_ms,
+              (extract(epoch FROM watermark) * 1000)::bigint::text AS watermark_ms,
+              lateness_ms::text
+         FROM event_audit
+        WHERE pipeline = $1 AND source_topic = $2 AND source_partition = $3 AND source_offset = ANY($4::bigint[])`,
+      [this.pipeline.name, topic, partition, offsets],
+    );
+    const out = new Map<string, DecisionRecord>();
+    for (const r of rows) {
+      if (!isOutcome(r.outcome)) continue;
+      out.set(r.source_offset, {
+        coords: { topic: r.source_topic, partition: r.source_partition, offset: r.source_offset },
+        outcome: r.outcome,
+        eventId: r.event_id,
+        eventTime: ms(r.event_time_ms),
+        stateKeys: r.dedup_keys,
+        strategy: r.matched_strategy,
+        first:
+          r.first_topic !== null && r.first_partition !== null && r.first_offset !== null
+            ? {
+                topic: r.first_topic,
+                partition: r.first_partition,
+                offset: r.first_offset,
+                firstSeenAt: ms(r.first_seen_ms) ?? 0,
+              }
+            : null,
+        errorType: r.error_type,
+        reason: r.reason,
+        watermark: ms(r.watermark_ms),
+        latenessMs: ms(r.lateness_ms),
+      });
     }
-    return claims;
+    return out;
+  }
+
+  /**
+   * SELECT … FOR UPDATE in key order (every batch locks in the same order, so two batches cannot
+   * deadlock). Postgres stays the arbiter: a key can only be claimed by the transaction that holds its
+   * row lock or, for a new key, by the one whose INSERT wins the primary key.
+   */
+  private async lockStates(m: EntityManager, keys: readonly string[]): Promise<Map<string, KeyState>> {
+    const states = new Map<string, KeyState>();
+    if (keys.length === 0) return states;
+    const sorted = [...new Set(keys)].sort();
+    const rows: StateRow[] = await m.query(
+      `SELECT dedup_key, strategy, event_id, origin_topic, origin_partition, origin_offset::text,
+              (extract(epoch FROM first_event_time) * 1000)::bigint::text AS first_event_ms,
+              (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
+              (extract(epoch FROM expires_at) * 1000)::bigint::text AS expires_ms
+         FROM dedup_claim
+        WHERE pipeline = $1 AND dedup_key = ANY($2::text[])
+        ORDER BY dedup_key
+        FOR UPDATE`,
+      [this.pipeline.name, sorted],
+    );
+    for (const r of rows) {
+      states.set(r.dedup_key, {
+        stateKey: r.dedup_key,
+        strategy: r.strategy,
+        eventId: r.event_id,
+        origin: { topic: r.origin_topic, partition: r.origin_partition, offset: r.origin_offset },
+        firstEventTime: Number(r.first_event_ms),
+        firstSeenAt: Number(r.first_seen_ms),
+        expiresAt: Number(r.expires_ms),
+      });
+    }
+    return states;
+  }
+
+  private async writeStates(
+    m: EntityManager,
+    changed: ReadonlyMap<string, KeyState>,
+    existed: ReadonlySet<string>,
+  ): Promise<void> {
+    if (changed.size === 0) return;
+    const toRow = (s: KeyState) => ({
+      dedup_key: s.stateKey,
+      strategy: s.strategy,
+      event_id: s.eventId,
+      origin_topic: s.origin.topic,
+      origin_partition: s.origin.partition,
+      origin_offset: s.origin.offset,
+      first_event_ms: s.firstEventTime,
+      first_seen_ms: s.firstSeenAt,
+      expires_ms: s.expiresAt,
+    });
+    const updates = [...changed.values()].filter((s) => existed.has(s.stateKey)).map(toRow);
+    const inserts = [...changed.values()].filter((s) => !existed.has(s.stateKey)).map(toRow);
+    const recordset = `jsonb_to_recordset($2::jsonb) AS r(dedup_key text, strategy text, event_id text,
+        origin_topic text, origin_partition int, origin_offset bigint, first_event_ms bigint,
+        first_seen_ms bigint, expires_ms bigint)`;
+    if (updates.length > 0) {
+      await m.query(
+        `UPDATE dedup_claim c
+            SET strategy = r.strategy, event_id = r.event_id, origin_topic = r.origin_topic,
+                origin_partition = r.origin_partition, origin_offset = r.origin_offset,
+                first_event_time = to_timestamp(r.first_event_ms / 1000.0),
+                first_seen_at = to_timestamp(r.first_seen_ms / 1000.0),
+                expires_at = to_timestamp(r.expires_ms / 1000.0)
+           FROM ${recordset}
+          WHERE c.pipeline = $1 AND c.dedup_key = r.dedup_key`,
+        [this.pipeline.name, JSON.stringify(updates)],
+      );
+    }
+    if (inserts.length > 0) {
+      inserts.sort((a, b) => (a.dedup_key < b.dedup_key ? -1 : 1));
+      const inserted: { dedup_key: string }[] = await m.query(
+        `INSERT INTO dedup_claim (pipeline, dedup_key, strategy, event_id, origin_topic, origin_partition,
+                                  origin_offset, first_event_time, first_seen_at, expires_at)
+         SELECT $1, dedup_key, strategy, event_id, origin_topic, origin_partition, origin_offset,
+                to_timestamp(first_event_ms / 1000.0), to_timestamp(first_seen_ms / 1000.0),
+                to_timestamp(expires_ms / 1000.0)
+           FROM ${recordset}
+         ON CONFLICT ON CONSTRAINT pk_dedup_claim DO NOTHING
+         RETURNING dedup_key`,
+        [this.pipeline.name, JSON.stringify(inserts)],
+      );
+      if (inserted.length !== inserts.length) {
+        const won = new Set(inserted.map((r) => r.dedup_key));
+        throw new ClaimConflict(inserts.map((r) => r.dedup_key).filter((k) => !won.has(k)));
+      }
+    }
+  }
+
+  private async loadWatermarks(m: EntityManager, topic: string): Promise<WatermarkSnapshot> {
+    const rows: { partition: number; max_ms: string; activity_ms: string }[] = await m.query(
+      `SELECT partition, (extract(epoch FROM max_event_time) * 1000)::bigint::text AS max_ms,
+              (extract(epoch FROM last_activity_at) * 1000)::bigint::text AS activity_ms
+         FROM partition_watermark WHERE pipeline = $1 AND topic = $2`,
+      [this.pipeline.name, topic],
+    );
+    const wm: { ms: string }[] = await m.query(
+      `SELECT (extract(epoch FROM watermark) * 1000)::bigint::text AS ms
+         FROM pipeline_watermark WHERE pipeline = $1 AND topic = $2`,
+      [this.pipeline.name, topic],
+    );
+    return {
+      partitions: rows.map((r) => ({
+        partition: r.partition,
+        maxEventTime: Number(r.max_ms),
+        lastActivityAt: Number(r.activity_ms),
+      })),
+      pipelineWatermark: wm[0] === undefined ? null : Number(wm[0].ms),
+    };
+  }
+
+  /** Watermark rows only move forward (GREATEST), whatever order concurrent batches commit in. */
+  private async saveWatermarks(
+    m: EntityManager,
+    topic: string,
+    partition: number,
+    snapshot: WatermarkSnapshot,
+  ): Promise<void> {
+    const own = snapshot.partitions.find((p) => p.partition === partition);
+    if (own !== undefined) {
+      await m.query(
+        `INSERT INTO partition_watermark (pipeline, topic, partition, max_event_time, last_activity_at)
+         VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0))
+         ON CONFLICT ON CONSTRAINT pk_partition_watermark DO UPDATE
+           SET max_event_time = GREATEST(partition_watermark.max_event_time, EXCLUDED.max_event_time),
+               last_activity_at = GREATEST(partition_watermark.last_activity_at, EXCLUDED.last_activity_at)`,
+        [this.pipeline.name, topic, partition, own.maxEventTime, own.lastActivityAt],
+      );
+    }
+    if (snapshot.pipelineWatermark !== null) {
+      await m.query(
+        `INSERT INTO pipeline_watermark (pipeline, topic, watermark)
+         VALUES ($1, $2, to_timestamp($3 / 1000.0))
+         ON CONFLICT ON CONSTRAINT pk_pipeline_watermark DO UPDATE
+           SET watermark = GREATEST(pipeline_watermark.watermark, EXCLUDED.watermark), updated_at = now()`,
+        [this.pipeline.name, topic, snapshot.pipelineWatermark],
+      );
+    }
   }
 
   /**
@@ -101,25 +298,45 @@ export class DedupRepository {
    * rows actually inserted, so a re-delivered batch neither duplicates audit rows nor inflates counts.
    */
   private async record(
-    manager: EntityManager,
-    decisions: readonly Decision[],
+    m: EntityManager,
+    decisions: readonly DecisionRecord[],
     raw: ReadonlyMap<string, RawRecord>,
   ): Promise<void> {
     if (decisions.length === 0) return;
-    const audit = decisions.map((d) => auditRow(d));
-    await manager.query(
+    const audit = decisions.map((d) => ({
+      source_topic: d.coords.topic,
+      source_partition: d.coords.partition,
+      source_offset: d.coords.offset,
+      event_id: d.eventId,
+      dedup_keys: d.stateKeys,
+      outcome: d.outcome,
+      reason: d.reason,
+      error_type: d.errorType,
+      matched_strategy: d.strategy,
+      first_topic: d.first?.topic ?? null,
+      first_partition: d.first?.partition ?? null,
+      first_offset: d.first?.offset ?? null,
+      first_seen_ms: d.first?.firstSeenAt ?? null,
+      event_time_ms: d.eventTime,
+      watermark_ms: d.watermark,
+      lateness_ms: d.latenessMs,
+    }));
+    await m.query(
       `WITH rows AS (
          SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(
-           source_topic text, source_partition int, source_offset bigint, event_id text, dedup_key text,
-           outcome text, reason text, error_type text, first_topic text, first_partition int,
-           first_offset bigint, first_seen_ms bigint, event_time_ms bigint)
+           source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
+           outcome text, reason text, error_type text, matched_strategy text, first_topic text,
+           first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
+           watermark_ms bigint, lateness_ms bigint)
        ), inserted AS (
          INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset,
-                                  event_id, dedup_key, outcome, reason, error_type, first_topic,
-                                  first_partition, first_offset, first_seen_at, event_time)
-         SELECT $1, $2, source_topic, source_partition, source_offset, event_id, dedup_key, outcome, reason,
-                error_type, first_topic, first_partition, first_offset,
-                to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0)
+                                  event_id, dedup_keys, dedup_key, outcome, reason, error_type, matched_strategy,
+                                  first_topic, first_partition, first_offset, first_seen_at, event_time,
+                                  watermark, lateness_ms)
+         SELECT $1, $2, source_topic, source_partition, source_offset, event_id, dedup_keys, dedup_keys[1],
+                outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
+                to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
+                to_timestamp(watermark_ms / 1000.0), lateness_ms
            FROM rows
          ON CONFLICT ON CONSTRAINT uq_event_audit_coordinates DO NOTHING
          RETURNING source_partition, outcome, processed_at
@@ -131,7 +348,7 @@ export class DedupRepository {
       [this.pipeline.name, this.pipeline.version, JSON.stringify(audit)],
     );
     const dlq = decisions.flatMap((d) => {
-      if (d.outcome !== 'invalid') return [];
+      if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];
       const original = raw.get(coordKey(d.coords));
       return [
         {
@@ -141,13 +358,13 @@ export class DedupRepository {
           original_key: original?.key?.toString('base64') ?? null,
           original_value: original?.value?.toString('base64') ?? null,
           original_headers: original?.headers ?? {},
-          error_type: d.errorType,
-          error_message: d.reason,
+          error_type: d.errorType ?? d.outcome,
+          error_message: d.reason ?? '',
         },
       ];
     });
     if (dlq.length === 0) return;
-    await manager.query(
+    await m.query(
       `INSERT INTO dlq_record (pipeline, pipeline_version, source_topic, source_partition, source_offset,
                                original_key, original_value, original_headers, error_type, error_message)
        SELECT $1, $2, source_topic, source_partition, source_offset, decode(original_key, 'base64'),
@@ -158,50 +375,22 @@ export class DedupRepository {
       [this.pipeline.name, this.pipeline.version, JSON.stringify(dlq)],
     );
   }
+
+  private async advanceProgress(
+    m: EntityManager,
+    topic: string,
+    partition: number,
+    lastOffset: string,
+  ): Promise<void> {
+    await m.query(
+      `INSERT INTO partition_progress (pipeline, topic, partition, last_offset) VALUES ($1, $2, $3, $4)
+       ON CONFLICT ON CONSTRAINT pk_partition_progress DO UPDATE
+         SET last_offset = GREATEST(partition_progress.last_offset, EXCLUDED.last_offset), updated_at = now()`,
+      [this.pipeline.name, topic, partition, lastOffset],
+    );
+  }
 }
 
 export function coordKey(c: { topic: string; partition: number; offset: string }): string {
   return `${c.topic}\u0000${c.partition}\u0000${c.offset}`;
-}
-
-function toClaim(row: ClaimRow): Claim {
-  return {
-    key: row.dedup_key,
-    eventId: row.event_id,
-    origin: { topic: row.origin_topic, partition: row.origin_partition, offset: row.origin_offset },
-    firstSeenAt: row.first_seen_at.getTime(),
-  };
-}
-
-function auditRow(d: Decision) {
-  const base = {
-    source_topic: d.coords.topic,
-    source_partition: d.coords.partition,
-    source_offset: d.coords.offset,
-  };
-  switch (d.outcome) {
-    case 'unique':
-      return {
-        ...base,
-        outcome: d.outcome,
-        event_id: d.record.event.event_id,
-        dedup_key: d.key,
-        event_time_ms: d.record.event.event_time,
-      };
-    case 'duplicate':
-      return {
-        ...base,
-        outcome: d.outcome,
-        event_id: d.record.event.event_id,
-        dedup_key: d.key,
-        event_time_ms: d.record.event.event_time,
-        reason: `duplicate of ${d.first.origin.topic}/${d.first.origin.partition}@${d.first.origin.offset}`,
-        first_topic: d.first.origin.topic,
-        first_partition: d.first.origin.partition,
-        first_offset: d.first.origin.offset,
-        first_seen_ms: d.first.firstSeenAt,
-      };
-    case 'invalid':
-      return { ...base, outcome: d.outcome, reason: d.reason, error_type: d.errorType };
-  }
 }

@@ -1,15 +1,15 @@
 import { DEDUP_HEADERS } from '@dedup/contracts';
-import type { Decision } from '@dedup/core';
 import type { AppConfig } from '../config/app-config';
 import type { OutputRecord } from '../kafka/kafka.adapter';
 import type { RawRecord } from '../persistence/dedup.repository';
+import type { DecisionRecord } from './decision-record';
 
 /**
  * Maps each decision to the record it produces. The original bytes and headers travel unchanged
  * (so the trace context in `traceparent` continues downstream); `dedup-*` headers say what happened.
  */
 export function toOutputRecord(
-  decision: Decision,
+  decision: DecisionRecord,
   source: RawRecord,
   config: Pick<AppConfig, 'topics' | 'pipeline'>,
 ): OutputRecord {
@@ -22,38 +22,29 @@ export function toOutputRecord(
     [DEDUP_HEADERS.sourcePartition]: String(decision.coords.partition),
     [DEDUP_HEADERS.sourceOffset]: decision.coords.offset,
   };
+  if (decision.eventId !== null) headers[DEDUP_HEADERS.eventId] = decision.eventId;
+  if (decision.reason !== null) headers[DEDUP_HEADERS.reason] = decision.reason;
+  const key = decision.eventId ?? source.key;
   switch (decision.outcome) {
     case 'unique':
-      return {
-        topic: config.topics.output,
-        key: decision.record.event.event_id,
-        value: source.value,
-        headers: { ...headers, [DEDUP_HEADERS.eventId]: decision.record.event.event_id },
-      };
+      return { topic: config.topics.output, key, value: source.value, headers };
     case 'duplicate':
-      return {
-        topic: config.topics.duplicates,
-        key: decision.record.event.event_id,
-        value: source.value,
-        headers: {
-          ...headers,
-          [DEDUP_HEADERS.eventId]: decision.record.event.event_id,
-          [DEDUP_HEADERS.firstTopic]: decision.first.origin.topic,
-          [DEDUP_HEADERS.firstPartition]: String(decision.first.origin.partition),
-          [DEDUP_HEADERS.firstOffset]: decision.first.origin.offset,
-          [DEDUP_HEADERS.firstSeenAt]: new Date(decision.first.firstSeenAt).toISOString(),
-        },
-      };
+      if (decision.first !== null) {
+        headers[DEDUP_HEADERS.firstTopic] = decision.first.topic;
+        headers[DEDUP_HEADERS.firstPartition] = String(decision.first.partition);
+        headers[DEDUP_HEADERS.firstOffset] = decision.first.offset;
+        headers[DEDUP_HEADERS.firstSeenAt] = new Date(decision.first.firstSeenAt).toISOString();
+      }
+      if (decision.strategy !== null) headers[DEDUP_HEADERS.strategy] = decision.strategy;
+      return { topic: config.topics.duplicates, key, value: source.value, headers };
+    case 'late':
+      if (decision.watermark !== null)
+        headers[DEDUP_HEADERS.watermark] = new Date(decision.watermark).toISOString();
+      if (decision.latenessMs !== null) headers[DEDUP_HEADERS.latenessMs] = String(decision.latenessMs);
+      return { topic: config.topics.late, key, value: source.value, headers };
     case 'invalid':
-      return {
-        topic: config.topics.dlq,
-        key: source.key,
-        value: source.value,
-        headers: {
-          ...headers,
-          [DEDUP_HEADERS.errorType]: decision.errorType,
-          [DEDUP_HEADERS.reason]: decision.reason,
-        },
-      };
+    case 'failed':
+      if (decision.errorType !== null) headers[DEDUP_HEADERS.errorType] = decision.errorType;
+      return { topic: config.topics.dlq, key: source.key, value: source.value, headers };
   }
 }

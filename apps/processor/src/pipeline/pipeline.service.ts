@@ -1,18 +1,27 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { claimCandidates, decideBatch, parseRecord, type RecordCoordinates } from '@dedup/core';
+import {
+  decideEventBatch,
+  parseRecord,
+  stateKeysOf,
+  type ParsedRecord,
+  type RecordCoordinates,
+} from '@dedup/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { KafkaAdapter, type BatchControl, type ConsumedBatch } from '../kafka/kafka.adapter';
 import { JsonLogger } from '../logging/json-logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { DedupRepository, coordKey, type RawRecord } from '../persistence/dedup.repository';
+import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';
 import { TRANSIENT_RETRY, withRetry } from './retry';
 
 /**
  * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once"):
- * parse and decide → ONE Postgres transaction (claims, audit rows, DLQ rows, rollups) → ONE Kafka
- * transaction (every output + the input offset). A crash between the two commits makes Kafka
- * re-deliver the batch; claims recognise their own coordinates, so the decisions repeat exactly.
+ * parse → ONE Postgres transaction (recorded decisions of re-delivered records, lock and load key
+ * state, decide with the pure engine, write state, watermarks, audit rows, DLQ rows, rollups and
+ * progress) → ONE Kafka transaction (every output + the input offset). A crash between the two
+ * commits makes Kafka re-deliver the batch, and every record already decided re-emits its recorded
+ * decision, so the committed output is the same as if nothing had happened.
  */
 @Injectable()
 export class PipelineService {
@@ -53,22 +62,27 @@ export class PipelineService {
     const last = batch.records.at(-1);
     if (last === undefined) return;
     const started = performance.now();
+    const now = Date.now();
+    const semantics = this.config.semantics;
     const coords = (offset: string): RecordCoordinates => ({
       topic: batch.topic,
       partition: batch.partition,
       offset,
     });
     const parsed = batch.records.map((r) =>
-      parseRecord(r.value, coords(r.offset), { maxPayloadBytes: this.config.limits.maxPayloadBytes }),
+      parseRecord(r.value, coords(r.offset), {
+        maxPayloadBytes: this.config.limits.maxPayloadBytes,
+        now,
+        maxFutureSkewMs: semantics.maxFutureSkewMs,
+      }),
     );
-    const candidates = claimCandidates(parsed);
     const raw = new Map<string, RawRecord>(
       batch.records.map((r) => [
         coordKey(coords(r.offset)),
         { key: r.key, value: r.value, headers: r.headers },
       ]),
     );
-    const onRetry = (what: string) => (attempt: number, error: unknown, delayMs: number) =>
+    const logRetry = (what: string) => (attempt: number, error: unknown, delayMs: number) => {
       this.log.write('warn', `${what} failed; retrying`, {
         topic: batch.topic,
         partition: batch.partition,
@@ -77,22 +91,17 @@ export class PipelineService {
         delay_ms: delayMs,
         error: String(error),
       });
+    };
 
     const decisions = await withRetry(
-      () =>
-        this.repository.inTransaction(async (tx) => {
-          const claims = await tx.claim(candidates);
-          const decided = decideBatch(parsed, claims);
-          await tx.record(decided, raw);
-          return decided;
-        }),
+      () => this.decideAndPersist(batch.topic, batch.partition, parsed, raw, last.offset, now),
       TRANSIENT_RETRY,
-      onRetry('postgres batch transaction'),
+      logRetry('postgres batch transaction'),
     );
     await control.heartbeat();
     if (control.isStale()) {
       // The partition was revoked while we worked: the new owner re-processes from the committed
-      // offset and, thanks to the idempotent Postgres side, decides exactly as we did.
+      // offset and re-emits the decisions recorded here.
       this.log.write('info', 'batch is stale after rebalance; leaving it to the new owner', {
         topic: batch.topic,
         partition: batch.partition,
@@ -116,7 +125,7 @@ export class PipelineService {
             outputs,
           ),
         TRANSIENT_RETRY,
-        onRetry('kafka transaction'),
+        logRetry('kafka transaction'),
       );
     } catch (error) {
       this.metrics.countTransaction('aborted');
@@ -127,5 +136,51 @@ export class PipelineService {
     this.metrics.countTransaction('committed');
     for (const d of decisions) this.metrics.countOutcome(batch.topic, d.outcome);
     this.metrics.observeBatch((performance.now() - started) / 1000, batch.records.length);
+  }
+
+  /** One Postgres transaction; returns one decision per record, in offset order. */
+  private decideAndPersist(
+    topic: string,
+    partition: number,
+    parsed: readonly ParsedRecord[],
+    raw: ReadonlyMap<string, RawRecord>,
+    lastOffset: string,
+    now: number,
+  ): Promise<DecisionRecord[]> {
+    const semantics = this.config.semantics;
+    return this.repository.inTransaction(async (tx) => {
+      const progress = await tx.progress(topic, partition);
+      const redelivered =
+        progress === null
+          ? []
+          : parsed.filter((p) => BigInt(p.coords.offset) <= progress).map((p) => p.coords.offset);
+      const recorded =
+        redelivered.length > 0
+          ? await tx.recordedDecisions(topic, partition, redelivered)
+          : new Map<string, DecisionRecord>();
+      const fresh = parsed.filter((p) => !recorded.has(p.coords.offset));
+      const keys = new Set<string>();
+      for (const p of fresh) {
+        if (p.kind !== 'valid') continue;
+        const k = stateKeysOf(p.event, semantics);
+        if ('missing' in k) continue;
+        for (const { stateKey } of k) keys.add(stateKey);
+      }
+      const states = await tx.lockStates([...keys]);
+      const watermarks = await tx.loadWatermarks(topic);
+      const out = decideEventBatch({ records: fresh, partition, states, watermarks, now, semantics });
+      await tx.writeStates(out.changedStates, new Set(states.keys()));
+      await tx.saveWatermarks(topic, partition, out.watermarks);
+      const decided = out.decisions.map(toDecisionRecord);
+      await tx.record(decided, raw);
+      await tx.advanceProgress(topic, partition, lastOffset);
+      const byOffset = new Map<string, DecisionRecord>(recorded);
+      for (const d of decided) byOffset.set(d.coords.offset, d);
+      return parsed.map((p) => {
+        const d = byOffset.get(p.coords.offset);
+        if (d === undefined) throw new Error(`no decision for ${coordKey(p.coords)}`);
+        return d;
+      });
+    });
   }
 }

@@ -1,0 +1,78 @@
+import type { Outcome } from '@dedup/contracts';
+import type { EngineDecision, RecordCoordinates } from '@dedup/core';
+
+/**
+ * A decision as it is persisted (one audit row) and emitted (one output record). Flat and
+ * serialisable, so a decision read back from the audit table re-emits exactly what was decided.
+ */
+export interface DecisionRecord {
+  readonly coords: RecordCoordinates;
+  readonly outcome: Outcome;
+  readonly eventId: string | null;
+  readonly eventTime: number | null;
+  readonly stateKeys: readonly string[] | null;
+  readonly strategy: string | null;
+  readonly first: {
+    readonly topic: string;
+    readonly partition: number;
+    readonly offset: string;
+    readonly firstSeenAt: number;
+  } | null;
+  readonly errorType: string | null;
+  readonly reason: string | null;
+  readonly watermark: number | null;
+  readonly latenessMs: number | null;
+}
+
+const EMPTY = {
+  eventId: null,
+  eventTime: null,
+  stateKeys: null,
+  strategy: null,
+  first: null,
+  errorType: null,
+  reason: null,
+  watermark: null,
+  latenessMs: null,
+} as const;
+
+export function toDecisionRecord(d: EngineDecision): DecisionRecord {
+  switch (d.outcome) {
+    case 'unique':
+      return {
+        ...EMPTY,
+        coords: d.coords,
+        outcome: d.outcome,
+        eventId: d.record.event.event_id,
+        eventTime: d.record.event.event_time,
+        stateKeys: d.stateKeys,
+      };
+    case 'duplicate':
+      return {
+        ...EMPTY,
+        coords: d.coords,
+        outcome: d.outcome,
+        eventId: d.record.event.event_id,
+        eventTime: d.record.event.event_time,
+        stateKeys: [d.stateKey],
+        strategy: d.strategy,
+        first: { ...d.first.origin, firstSeenAt: d.first.firstSeenAt },
+        reason: `duplicate of ${d.first.origin.topic}/${d.first.origin.partition}@${d.first.origin.offset} by ${d.strategy}`,
+      };
+    case 'late':
+      return {
+        ...EMPTY,
+        coords: d.coords,
+        outcome: d.outcome,
+        eventId: d.record.event.event_id,
+        eventTime: d.record.event.event_time,
+        watermark: d.watermark,
+        latenessMs: d.latenessMs,
+        reason: `event time is ${d.latenessMs} ms behind the watermark`,
+      };
+    case 'invalid':
+      return { ...EMPTY, coords: d.coords, outcome: d.outcome, errorType: d.errorType, reason: d.reason };
+    case 'failed':
+      return { ...EMPTY, coords: d.coords, outcome: d.outcome, errorType: d.errorType, reason: d.reason };
+  }
+}

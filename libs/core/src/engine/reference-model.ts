@@ -1,0 +1,185 @@
+import type { PipelineSemantics } from '@dedup/contracts';
+import type { ParsedRecord, ValidRecord } from '../parse-record';
+import type { EngineDecision, KeyState } from './engine-decision';
+import { extractKeys } from './keys';
+
+/**
+ * TEST ORACLE, not for production: the dedup rules of docs/semantics.md written as directly as
+ * possible, to check `decideEventBatch` against. It keeps the full history of decided records and
+ * answers every question by recomputing from that history (no incremental state, no deletion of
+ * state, quadratic time), so a bug in the engine's bookkeeping (state updates, pruning, watermark
+ * carry-over between batches) shows up as a different decision.
+ *
+ * Shared with the engine: only key extraction (`extractKeys`, specified and tested on its own).
+ * Not modelled: the re-delivery rule (a record owning its state key), since every record of a
+ * generated stream has distinct coordinates.
+ */
+export class DedupReferenceModel {
+  private readonly entries: HistoryEntry[] = [];
+
+  constructor(private readonly semantics: PipelineSemantics) {}
+
+  /** Decides the next record of the stream, which arrived on `partition` at wall-clock `now`. */
+  decide(record: ParsedRecord, partition: number, now: number): EngineDecision {
+    const decision = this.decideFresh(record);
+    const keys = record.kind === 'valid' ? this.stateKeys(record) : null;
+    const entry: HistoryEntry = {
+      partition,
+      now,
+      decision,
+      stateKeys: Array.isArray(keys) ? keys.map((k) => k.stateKey) : [],
+      computedWatermark: null,
+    };
+    this.entries.push(entry);
+    if (decision.outcome === 'unique' || decision.outcome === 'duplicate') {
+      entry.computedWatermark = this.watermarkJustifiedAt(now);
+    }
+    return decision;
+  }
+
+  /** The pipeline watermark after every record decided so far (max of all justified watermarks). */
+  pipelineWatermark(): number | null {
+    let watermark: number | null = null;
+    for (const entry of this.entries) {
+      if (entry.computedWatermark === null) continue;
+      watermark = watermark === null ? entry.computedWatermark : Math.max(watermark, entry.computedWatermark);
+    }
+    return watermark;
+  }
+
+  /**
+   * The state of a state key after every record decided so far: claimed by the most recent unique
+   * record having that state key, expiring at the window's end for that record, which for a session
+   * window each later duplicate having the key moves to `t + gap` if it was still in scope then.
+   */
+  stateOf(stateKey: string): KeyState | undefined {
+    let ownerIndex = -1;
+    for (let i = this.entries.length - 1; i >= 0; i -= 1) {
+      const decision = this.entries[i]?.decision;
+      if (decision?.outcome === 'unique' && decision.stateKeys.includes(stateKey)) {
+        ownerIndex = i;
+        break;
+      }
+    }
+    const owner = this.entries[ownerIndex];
+    if (owner === undefined || owner.decision.outcome !== 'unique') return undefined;
+    const t0 = owner.decision.record.event.event_time;
+    const window = this.semantics.window;
+    let expiresAt: number;
+    switch (window.kind) {
+      case 'sliding':
+        expiresAt = t0 + window.sizeMs;
+        break;
+      case 'tumbling':
+        expiresAt = (Math.floor(t0 / window.sizeMs) + 1) * window.sizeMs;
+        break;
+      case 'session':
+        expiresAt = t0 + window.gapMs;
+        for (const entry of this.entries.slice(ownerIndex + 1)) {
+          if (entry.decision.outcome !== 'duplicate') continue;
+          const t = entry.decision.record.event.event_time;
+          if (entry.stateKeys.includes(stateKey) && t < expiresAt) {
+            expiresAt = Math.max(expiresAt, t + window.gapMs);
+          }
+        }
+        break;
+    }
+    const strategy = this.semantics.keys.find((s) => stateKey.startsWith(`${s.name}:`))?.name;
+    if (strategy === undefined) throw new Error(`reference model: no strategy for ${stateKey}`);
+    return {
+      stateKey,
+      strategy,
+      origin: owner.decision.coords,
+      eventId: owner.decision.record.event.event_id,
+      firstEventTime: t0,
+      firstSeenAt: owner.now,
+      expiresAt,
+    };
+  }
+
+  private decideFresh(record: ParsedRecord): EngineDecision {
+    if (record.kind === 'invalid') {
+      return {
+        outcome: 'invalid',
+        coords: record.coords,
+        record,
+        errorType: record.errorType,
+        reason: record.reason,
+      };
+    }
+    const keys = this.stateKeys(record);
+    if (!Array.isArray(keys)) {
+      const reason = `key field ${keys.missing} of key strategy '${keys.strategy}' is missing or null`;
+      return {
+        outcome: 'invalid',
+        coords: record.coords,
+        record: { kind: 'invalid', coords: record.coords, errorType: 'missing_key_field', reason },
+        errorType: 'missing_key_field',
+        reason,
+        event: record.event,
+      };
+    }
+    const t = record.event.event_time;
+    const watermark = this.pipelineWatermark();
+    if (watermark !== null && t < watermark - this.semantics.allowedLatenessMs) {
+      return { outcome: 'late', coords: record.coords, record, watermark, latenessMs: watermark - t };
+    }
+    for (const { strategy, stateKey } of keys) {
+      const state = this.stateOf(stateKey);
+      if (state !== undefined && t < state.expiresAt) {
+        return { outcome: 'duplicate', coords: record.coords, record, strategy, stateKey, first: state };
+      }
+    }
+    return { outcome: 'unique', coords: record.coords, record, stateKeys: keys.map((k) => k.stateKey) };
+  }
+
+  /** Keys of the record, with the tumbling bucket appended: computed here, not by the engine's code. */
+  private stateKeys(
+    record: ValidRecord,
+  ): { strategy: string; stateKey: string }[] | { missing: string; strategy: string } {
+    const keys = extractKeys(record.event, this.semantics.keys);
+    if (!Array.isArray(keys)) return keys;
+    const window = this.semantics.window;
+    return keys.map(({ strategy, key }) => ({
+      strategy,
+      stateKey:
+        window.kind === 'tumbling' ? `${key}#${Math.floor(record.event.event_time / window.sizeMs)}` : key,
+    }));
+  }
+
+  /**
+   * The watermark the observed records justify at wall-clock `now` (the record just decided
+   * included), recomputed from the whole history: per partition, newest event time minus the
+   * out-of-orderness and the latest wall time it was seen; minimum over partitions seen within the
+   * idle timeout, or the maximum over all when none was.
+   */
+  private watermarkJustifiedAt(now: number): number | null {
+    const partitions = new Map<number, { maxEventTime: number; lastSeen: number }>();
+    for (const entry of this.entries) {
+      if (entry.decision.outcome !== 'unique' && entry.decision.outcome !== 'duplicate') continue;
+      const t = entry.decision.record.event.event_time;
+      const seen = partitions.get(entry.partition);
+      partitions.set(entry.partition, {
+        maxEventTime: Math.max(seen?.maxEventTime ?? -Infinity, t),
+        lastSeen: Math.max(seen?.lastSeen ?? -Infinity, entry.now),
+      });
+    }
+    const watermarks = [...partitions.values()].map((p) => ({
+      watermark: p.maxEventTime - this.semantics.maxOutOfOrdernessMs,
+      active: now - p.lastSeen <= this.semantics.idleTimeoutMs,
+    }));
+    if (watermarks.length === 0) return null;
+    const active = watermarks.filter((w) => w.active).map((w) => w.watermark);
+    return active.length > 0 ? Math.min(...active) : Math.max(...watermarks.map((w) => w.watermark));
+  }
+}
+
+interface HistoryEntry {
+  readonly partition: number;
+  readonly now: number;
+  readonly decision: EngineDecision;
+  /** The record's state keys (a memo: a pure function of the record); empty when it has none. */
+  readonly stateKeys: readonly string[];
+  /** Set for observed (unique or duplicate) records: the watermark justified right after them. */
+  computedWatermark: number | null;
+}
