@@ -85,6 +85,9 @@ describe('dedup semantics through the real broker', () => {
         schema_version: 1,
       }),
     }, // invalid: no order_id
+    // Valid JSON that Postgres cannot store (U+0000 in a text key): the batch transaction fails, the
+    // batch is decided record by record, and only this record becomes `failed`.
+    msg('h\u0000nul', 8_000, 'o-h'),
   ];
   let processor: ProcessorProcess | undefined;
 
@@ -120,10 +123,22 @@ describe('dedup semantics through the real broker', () => {
     expect(late[0]!.headers[DEDUP_HEADERS.eventId]).toBe('c');
     expect(late[0]!.headers[DEDUP_HEADERS.latenessMs]).toBe('19000');
     expect(Date.parse(late[0]!.headers[DEDUP_HEADERS.watermark] ?? '')).toBe(T + 9_000);
-    const dlq = await readExactly(topics.dlq, 2);
+    const dlq = await readExactly(topics.dlq, 3);
     expect(dlq.map((r) => r.headers[DEDUP_HEADERS.errorType]).sort()).toEqual([
       'event_time_in_future',
       'missing_key_field',
+      'processing_failed',
+    ]);
+    const failed = dlq.find((r) => r.headers[DEDUP_HEADERS.outcome] === 'failed');
+    expect(failed?.headers[DEDUP_HEADERS.reason]).toMatch(/^processing failed: /);
+    const rows = await testPool().query<{ error_type: string }>(
+      `SELECT error_type FROM dlq_record WHERE pipeline = $1 ORDER BY source_offset`,
+      [name],
+    );
+    expect(rows.rows.map((r) => r.error_type)).toEqual([
+      'event_time_in_future',
+      'missing_key_field',
+      'processing_failed',
     ]);
   });
 
@@ -142,7 +157,7 @@ describe('dedup semantics through the real broker', () => {
     // The same events again, at new offsets. The watermark came back from Postgres (T+9 s), so `a`
     // at T and `c` are now late, and every other copy is a duplicate; nothing is unique again.
     await produce(topics.input, first);
-    await readExactly(topics.dlq, 4);
+    await readExactly(topics.dlq, 6);
     const late = await readExactly(topics.late, 3);
     expect(ids(late)).toEqual(['a', 'c', 'c']);
     const dups = await readExactly(topics.duplicates, 2 + 4);

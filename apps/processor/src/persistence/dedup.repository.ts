@@ -75,12 +75,27 @@ export interface BatchTransaction {
 
 const ms = (value: string | null): number | null => (value === null ? null : Number(value));
 
+/**
+ * Postgres text and jsonb cannot hold U+0000, which JSON and Kafka headers can. Diagnostic text
+ * (reasons, header values) is stored with U+FFFD in its place; the original bytes stay in bytea.
+ */
+function pgText(value: string): string;
+function pgText(value: string | null): string | null;
+function pgText(value: string | null): string | null {
+  return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
+}
+
 @Injectable()
 export class DedupRepository {
   constructor(
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject('PIPELINE') private readonly pipeline: { readonly name: string; readonly version: string },
   ) {}
+
+  /** Postgres answers (used to tell an outage from a poison record). */
+  async ping(): Promise<void> {
+    await this.dataSource.query('SELECT 1');
+  }
 
   async inTransaction<T>(work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
     return this.dataSource.transaction((m) =>
@@ -310,7 +325,7 @@ export class DedupRepository {
       event_id: d.eventId,
       dedup_keys: d.stateKeys,
       outcome: d.outcome,
-      reason: d.reason,
+      reason: pgText(d.reason),
       error_type: d.errorType,
       matched_strategy: d.strategy,
       first_topic: d.first?.topic ?? null,
@@ -357,9 +372,11 @@ export class DedupRepository {
           source_offset: d.coords.offset,
           original_key: original?.key?.toString('base64') ?? null,
           original_value: original?.value?.toString('base64') ?? null,
-          original_headers: original?.headers ?? {},
+          original_headers: Object.fromEntries(
+            Object.entries(original?.headers ?? {}).map(([k, v]) => [pgText(k), pgText(v)]),
+          ),
           error_type: d.errorType ?? d.outcome,
-          error_message: d.reason ?? '',
+          error_message: pgText(d.reason ?? ''),
         },
       ];
     });

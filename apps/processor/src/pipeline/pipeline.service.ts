@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   decideEventBatch,
+  failedDecision,
   parseRecord,
   stateKeysOf,
   type ParsedRecord,
@@ -93,11 +94,16 @@ export class PipelineService {
       });
     };
 
-    const decisions = await withRetry(
-      () => this.decideAndPersist(batch.topic, batch.partition, parsed, raw, last.offset, now),
-      TRANSIENT_RETRY,
-      logRetry('postgres batch transaction'),
-    );
+    let decisions: DecisionRecord[];
+    try {
+      decisions = await withRetry(
+        () => this.decideAndPersist(batch.topic, batch.partition, parsed, raw, last.offset, now),
+        TRANSIENT_RETRY,
+        logRetry('postgres batch transaction'),
+      );
+    } catch (error) {
+      decisions = await this.isolatePoison(batch.topic, batch.partition, parsed, raw, now, error);
+    }
     await control.heartbeat();
     if (control.isStale()) {
       // The partition was revoked while we worked: the new owner re-processes from the committed
@@ -136,6 +142,61 @@ export class PipelineService {
     this.metrics.countTransaction('committed');
     for (const d of decisions) this.metrics.countOutcome(batch.topic, d.outcome);
     this.metrics.observeBatch((performance.now() - started) / 1000, batch.records.length);
+  }
+
+  /**
+   * The batch transaction kept failing. If Postgres is down, that is an outage: rethrow, and kafkajs
+   * re-delivers the batch later (nothing is skipped). If Postgres answers, some record breaks the
+   * transaction (a poison record the validation let through): decide the records one at a time, and
+   * each one that still fails becomes `failed`, recorded in the DLQ with the error, while the rest of
+   * the stream goes on.
+   */
+  private async isolatePoison(
+    topic: string,
+    partition: number,
+    parsed: readonly ParsedRecord[],
+    raw: ReadonlyMap<string, RawRecord>,
+    now: number,
+    batchError: unknown,
+  ): Promise<DecisionRecord[]> {
+    try {
+      await this.repository.ping();
+    } catch {
+      throw batchError;
+    }
+    this.log.write('warn', 'batch transaction failed with Postgres up; deciding records one by one', {
+      topic,
+      partition,
+      records: parsed.length,
+      error: String(batchError),
+    });
+    const decisions: DecisionRecord[] = [];
+    for (const record of parsed) {
+      const offset = record.coords.offset;
+      try {
+        decisions.push(...(await this.decideAndPersist(topic, partition, [record], raw, offset, now)));
+      } catch (error) {
+        const failed = toDecisionRecord(
+          failedDecision(
+            record.coords,
+            `processing failed: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        );
+        this.log.write('error', 'record failed; sent to the DLQ', {
+          topic,
+          partition,
+          offset,
+          event_id: record.kind === 'valid' ? record.event.event_id : undefined,
+          error: String(error),
+        });
+        await this.repository.inTransaction(async (tx) => {
+          await tx.record([failed], raw);
+          await tx.advanceProgress(topic, partition, offset);
+        });
+        decisions.push(failed);
+      }
+    }
+    return decisions;
   }
 
   /** One Postgres transaction; returns one decision per record, in offset order. */
