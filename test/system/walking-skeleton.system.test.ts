@@ -96,8 +96,9 @@ describe('walking skeleton: raw → dedup → outputs, audit, DLQ, metrics', () 
     expect([...ids].sort()).toEqual(originals.map((_, i) => `evt-${i}`).sort());
     for (const r of out) {
       expect(r.headers[DEDUP_HEADERS.outcome]).toBe('unique');
-      // Input headers travel unchanged (trace context continues downstream).
-      expect(r.headers['traceparent']).toMatch(/^00-a{24}\d{8}-b{16}-01$/);
+      // The trace continues downstream: same trace id, parent = the processor's decision span.
+      expect(r.headers['traceparent']).toMatch(/^00-a{24}\d{8}-[0-9a-f]{16}-01$/);
+      expect(r.headers['traceparent']).not.toMatch(/-b{16}-01$/);
     }
   });
 

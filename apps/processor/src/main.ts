@@ -1,8 +1,11 @@
+// Telemetry first: it must be running before Nest and the clients load (see instrument.ts).
+import './instrument';
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
 import { ConfigError, loadConfig } from './config/app-config';
 import { JsonLogger } from './logging/json-logger';
+import { shutdownTelemetry } from './telemetry/telemetry';
 import { PipelineService } from './pipeline/pipeline.service';
 import { StateExpiryService } from './state/state-expiry.service';
 
@@ -14,7 +17,10 @@ async function bootstrap(): Promise<void> {
   });
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest declares its options as a class; its API takes a literal.
   const app = await NestFactory.create(AppModule.create(config, logger), { logger });
-  installGracefulShutdown(() => app.close(), logger);
+  installGracefulShutdown(async () => {
+    await app.close();
+    await shutdownTelemetry();
+  }, logger);
   await app.listen(config.http.port, config.http.host);
   logger.write('info', 'http listening', { url: `http://${config.http.host}:${config.http.port}` });
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.

@@ -47,6 +47,16 @@ export interface BatchControl {
 export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
 
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
+const COMMIT_ATTEMPTS = 6;
+
+/** How a batch's Kafka transaction ended. */
+export type CommitResult =
+  /** This call committed the outputs and the offset. */
+  | 'committed'
+  /** An earlier attempt (whose result was unclear) had committed them: nothing was sent again. */
+  | 'already-committed'
+  /** The partition is no longer ours: the new owner re-processes the batch. */
+  | 'not-assigned';
 
 /**
  * The one place that knows kafkajs. Consume-transform-produce in Kafka transactions: all outputs of a
@@ -63,6 +73,9 @@ export class KafkaAdapter {
   private readonly producers = new Map<string, Promise<Producer>>();
   private readonly log: JsonLogger;
   private adminConnected = false;
+  /** Bumped on every group join; a partition's first batch in a generation is fenced first. */
+  private generation = 0;
+  private assigned = new Set<string>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -118,6 +131,17 @@ export class KafkaAdapter {
       heartbeatInterval: 3_000,
     });
     this.consumer = consumer;
+    consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      this.generation++;
+      this.assigned = new Set(
+        Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
+          partitions.map((p) => `${topic}/${p}`),
+        ),
+      );
+    });
+    consumer.on(consumer.events.REBALANCING, () => {
+      this.assigned = new Set();
+    });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
     await consumer.run({
@@ -146,16 +170,75 @@ export class KafkaAdapter {
     });
   }
 
+  /** Group generation: changes when partitions are (re)assigned. */
+  get assignmentGeneration(): number {
+    return this.generation;
+  }
+
+  isAssigned(topic: string, partition: number): boolean {
+    return this.assigned.has(`${topic}/${partition}`);
+  }
+
+  /**
+   * Before the first batch of a newly assigned partition: (re)initialise its transactional producer,
+   * which fences a previous owner and waits until that owner's open transaction has completed, then
+   * read the group's committed offset. kafkajs cannot ask for stable offsets (require_stable), so
+   * without this the new owner could start from an offset older than a commit still being written.
+   */
+  async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
+    const id = this.transactionalId(topic, partition);
+    await this.discardProducer(id);
+    await this.producerFor(id);
+    return this.committedOffset(topic, partition);
+  }
+
   /**
    * Produces `outputs` and commits the input offset (`nextOffset` = last processed + 1) in one Kafka
-   * transaction. On failure the transaction is aborted; a producer whose abort fails is discarded and
-   * recreated on next use (kafkajs leaves it stuck otherwise).
+   * transaction, retrying with backoff. A failed attempt is aborted; a producer whose abort fails is
+   * recreated. Before each retry the outcome of the previous attempt is settled: a fresh producer's
+   * InitProducerId completes or aborts whatever that attempt left open, and if the group's committed
+   * offset already reaches `nextOffset`, the earlier commit went through (its answer was lost) and
+   * nothing is sent again. A retry stops as soon as the partition is no longer assigned to us.
    */
   async commitBatch(
     input: { topic: string; partition: number; nextOffset: string },
     outputs: readonly OutputRecord[],
+    onRetry: (attempt: number, error: unknown) => void = () => undefined,
+  ): Promise<CommitResult> {
+    const id = this.transactionalId(input.topic, input.partition);
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+      if (attempt > 1) {
+        onRetry(attempt, lastError);
+        await new Promise((r) =>
+          setTimeout(r, Math.round(Math.random() * Math.min(5_000, 100 * 2 ** attempt))),
+        );
+        if (!this.isAssigned(input.topic, input.partition)) return 'not-assigned';
+        try {
+          await this.discardProducer(id);
+          await this.producerFor(id);
+          const committed = await this.committedOffset(input.topic, input.partition);
+          if (committed !== null && committed >= BigInt(input.nextOffset)) return 'already-committed';
+        } catch (error) {
+          lastError = error;
+          continue;
+        }
+      }
+      try {
+        await this.transact(id, input, outputs);
+        return 'committed';
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
+  private async transact(
+    id: string,
+    input: { topic: string; partition: number; nextOffset: string },
+    outputs: readonly OutputRecord[],
   ): Promise<void> {
-    const id = `${this.config.kafka.groupId}.${input.topic}.${input.partition}`;
     const producer = await this.producerFor(id);
     const txn = await producer.transaction();
     try {
@@ -194,6 +277,17 @@ export class KafkaAdapter {
       }
       throw error;
     }
+  }
+
+  private async committedOffset(topic: string, partition: number): Promise<bigint | null> {
+    await this.connectAdmin();
+    const topics = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
+    const offset = topics[0]?.partitions.find((p) => p.partition === partition)?.offset;
+    return offset === undefined || offset === '-1' ? null : BigInt(offset);
+  }
+
+  private transactionalId(topic: string, partition: number): string {
+    return `${this.config.kafka.groupId}.${topic}.${partition}`;
   }
 
   async stop(): Promise<void> {

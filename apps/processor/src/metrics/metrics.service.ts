@@ -1,59 +1,138 @@
 import { Injectable } from '@nestjs/common';
 import type { Outcome } from '@dedup/contracts';
+import type { WatermarkSnapshot } from '@dedup/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Every metric name the processor exports; docs/metrics.md is the catalogue for operators. */
 export const METRIC = {
   eventsTotal: 'dedup_events_total',
-  batchDurationSeconds: 'dedup_batch_duration_seconds',
-  batchSize: 'dedup_batch_records',
-  transactionsTotal: 'dedup_kafka_transactions_total',
+  partitionWatermarkSeconds: 'dedup_partition_watermark_seconds',
+  watermarkSeconds: 'dedup_watermark_seconds',
+  watermarkLagSeconds: 'dedup_watermark_lag_seconds',
+  eventLatenessSeconds: 'dedup_event_lateness_seconds',
+  dlqOpenRecords: 'dedup_dlq_open_records',
+  dlqOldestOpenAgeSeconds: 'dedup_dlq_oldest_open_age_seconds',
   stateKeys: 'dedup_state_keys',
+  batchDurationSeconds: 'dedup_batch_duration_seconds',
+  batchRecords: 'dedup_batch_records',
+  endToEndLatencySeconds: 'dedup_end_to_end_latency_seconds',
+  consumerLagRecords: 'dedup_consumer_lag_records',
+  transactionsTotal: 'dedup_kafka_transactions_total',
 } as const;
 
-/** Seconds; batches are a few ms on an idle box and seconds under backpressure. */
+/** Seconds; batches take a few ms on an idle box and seconds under backpressure. */
 const BATCH_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
-const BATCH_SIZE_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000];
+const BATCH_RECORDS_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000];
+/** Seconds from the record's timestamp to its output committing. */
+const END_TO_END_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Seconds behind the pipeline watermark: fine below a minute, coarse up to an hour. */
+const LATENESS_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 
 @Injectable()
 export class MetricsService {
   readonly registry = new Registry();
   private readonly events: Counter<'topic' | 'outcome'>;
   private readonly batchDuration: Histogram;
-  private readonly batchSize: Histogram;
+  private readonly batchRecords: Histogram;
+  private readonly endToEnd: Histogram;
+  private readonly lateness: Histogram<'topic'>;
   private readonly transactions: Counter<'result'>;
   private readonly stateKeys: Gauge;
+  private readonly dlqOpen: Gauge;
+  private readonly dlqOldest: Gauge;
+  private readonly consumerLag: Gauge<'topic' | 'partition'>;
+  private readonly partitionWatermark: Gauge<'topic' | 'partition'>;
+  private readonly pipelineWatermark: Gauge<'topic'>;
+  /** Latest partition watermarks (epoch ms) by topic and partition; the lag is computed at scrape. */
+  private readonly watermarks = new Map<string, Map<number, number>>();
 
   constructor() {
     collectDefaultMetrics({ register: this.registry });
+    const registers = [this.registry];
     this.events = new Counter({
       name: METRIC.eventsTotal,
-      help: 'Input records by decided outcome',
+      help: 'Input records by decided outcome, counted when their Kafka transaction commits',
       labelNames: ['topic', 'outcome'],
-      registers: [this.registry],
+      registers,
+    });
+    this.partitionWatermark = new Gauge({
+      name: METRIC.partitionWatermarkSeconds,
+      help: 'Watermark of an input partition (max event time minus max out-of-orderness), epoch seconds',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.pipelineWatermark = new Gauge({
+      name: METRIC.watermarkSeconds,
+      help: 'Pipeline watermark (minimum over active partitions, never decreasing), epoch seconds',
+      labelNames: ['topic'],
+      registers,
+    });
+    const watermarks = this.watermarks;
+    new Gauge({
+      name: METRIC.watermarkLagSeconds,
+      help: 'Wall clock minus the partition watermark: how far event time trails real time',
+      labelNames: ['topic', 'partition'],
+      registers,
+      collect() {
+        const now = Date.now();
+        for (const [topic, partitions] of watermarks) {
+          for (const [partition, wm] of partitions) {
+            this.set({ topic, partition: String(partition) }, Math.max(0, (now - wm) / 1000));
+          }
+        }
+      },
+    });
+    this.lateness = new Histogram({
+      name: METRIC.eventLatenessSeconds,
+      help: 'How far behind the pipeline watermark each valid event arrived (0 when ahead of it)',
+      labelNames: ['topic'],
+      buckets: LATENESS_BUCKETS,
+      registers,
+    });
+    this.dlqOpen = new Gauge({
+      name: METRIC.dlqOpenRecords,
+      help: 'DLQ records with status open for this pipeline',
+      registers,
+    });
+    this.dlqOldest = new Gauge({
+      name: METRIC.dlqOldestOpenAgeSeconds,
+      help: 'Age of the oldest open DLQ record (0 when none is open)',
+      registers,
+    });
+    this.stateKeys = new Gauge({
+      name: METRIC.stateKeys,
+      help: 'Dedup state keys held in Postgres for this pipeline (refreshed by the expiry sweep)',
+      registers,
     });
     this.batchDuration = new Histogram({
       name: METRIC.batchDurationSeconds,
       help: 'Time to decide, persist and commit one consumed batch',
       buckets: BATCH_DURATION_BUCKETS,
-      registers: [this.registry],
+      registers,
     });
-    this.batchSize = new Histogram({
-      name: METRIC.batchSize,
+    this.batchRecords = new Histogram({
+      name: METRIC.batchRecords,
       help: 'Records per consumed batch',
-      buckets: BATCH_SIZE_BUCKETS,
-      registers: [this.registry],
+      buckets: BATCH_RECORDS_BUCKETS,
+      registers,
     });
-    this.stateKeys = new Gauge({
-      name: METRIC.stateKeys,
-      help: 'Dedup state keys held in Postgres for this pipeline (refreshed by the expiry sweep)',
-      registers: [this.registry],
+    this.endToEnd = new Histogram({
+      name: METRIC.endToEndLatencySeconds,
+      help: 'Record timestamp (producer or broker) to its output committed',
+      buckets: END_TO_END_BUCKETS,
+      registers,
+    });
+    this.consumerLag = new Gauge({
+      name: METRIC.consumerLagRecords,
+      help: 'Records in the input partition after the last committed batch (high watermark minus next offset)',
+      labelNames: ['topic', 'partition'],
+      registers,
     });
     this.transactions = new Counter({
       name: METRIC.transactionsTotal,
-      help: 'Kafka transactions by result (committed | aborted)',
+      help: 'Kafka transactions (one per batch) by result',
       labelNames: ['result'],
-      registers: [this.registry],
+      registers,
     });
   }
 
@@ -61,13 +140,46 @@ export class MetricsService {
     this.events.inc({ topic, outcome }, n);
   }
 
-  observeBatch(seconds: number, records: number): void {
-    this.batchDuration.observe(seconds);
-    this.batchSize.observe(records);
+  observeWatermarks(topic: string, snapshot: WatermarkSnapshot, maxOutOfOrdernessMs: number): void {
+    const partitions = this.watermarks.get(topic) ?? new Map<number, number>();
+    this.watermarks.set(topic, partitions);
+    for (const p of snapshot.partitions) {
+      const wm = p.maxEventTime - maxOutOfOrdernessMs;
+      partitions.set(p.partition, wm);
+      this.partitionWatermark.set({ topic, partition: String(p.partition) }, wm / 1000);
+    }
+    if (snapshot.pipelineWatermark !== null)
+      this.pipelineWatermark.set({ topic }, snapshot.pipelineWatermark / 1000);
+  }
+
+  observeLateness(topic: string, seconds: number): void {
+    this.lateness.observe({ topic }, seconds);
+  }
+
+  /** A batch committed: its duration, size, each record's end-to-end latency and the partition lag. */
+  observeCommittedBatch(b: {
+    topic: string;
+    partition: number;
+    seconds: number;
+    recordTimestamps: readonly number[];
+    consumerLag: number;
+  }): void {
+    this.batchDuration.observe(b.seconds);
+    this.batchRecords.observe(b.recordTimestamps.length);
+    const now = Date.now();
+    for (const ts of b.recordTimestamps) {
+      if (Number.isFinite(ts) && ts > 0) this.endToEnd.observe(Math.max(0, (now - ts) / 1000));
+    }
+    this.consumerLag.set({ topic: b.topic, partition: String(b.partition) }, Math.max(0, b.consumerLag));
   }
 
   setStateKeys(n: number): void {
     this.stateKeys.set(n);
+  }
+
+  setDlq(open: number, oldestOpenAgeSeconds: number): void {
+    this.dlqOpen.set(open);
+    this.dlqOldest.set(oldestOpenAgeSeconds);
   }
 
   countTransaction(result: 'committed' | 'aborted'): void {

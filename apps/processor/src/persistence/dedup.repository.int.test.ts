@@ -99,6 +99,7 @@ describe('dedup state on real Postgres', () => {
         reason: 'duplicate of raw/0@3 by event_id',
         watermark: null,
         latenessMs: null,
+        traceId: '0af7651916cd43dd8448eb211c80319c',
       },
       {
         coords: { topic: 'raw', partition: 1, offset: '11' },
@@ -112,16 +113,27 @@ describe('dedup state on real Postgres', () => {
         reason: 'event time is 120000 ms behind the watermark',
         watermark: T0 + 30_000,
         latenessMs: 120_000,
+        traceId: null,
       },
     ];
     for (let i = 0; i < 2; i++) {
       await repo.inTransaction(async (tx) => {
-        await tx.record(decisions, new Map());
+        await tx.record(
+          decisions,
+          new Map(),
+          new Map([
+            ['10', 'hash-10'],
+            ['11', 'hash-11'],
+          ]),
+        );
         await tx.advanceProgress('raw', 1, '11');
       });
     }
     const back = await repo.inTransaction((tx) => tx.recordedDecisions('raw', 1, ['10', '11', '12']));
-    expect([...back.values()]).toEqual(decisions);
+    expect([...back.values()]).toEqual([
+      { decision: decisions[0], recordHash: 'hash-10' },
+      { decision: decisions[1], recordHash: 'hash-11' },
+    ]);
     expect(await repo.inTransaction((tx) => tx.progress('raw', 1))).toBe(11n);
     const rollup = await pool.query<{ count: string }>(
       'SELECT sum(count)::text AS count FROM outcome_rollup WHERE pipeline = $1',

@@ -50,6 +50,14 @@ interface AuditRow {
   event_time_ms: string | null;
   watermark_ms: string | null;
   lateness_ms: string | null;
+  trace_id: string | null;
+  record_hash: string | null;
+}
+
+/** A recorded decision and the fingerprint of the bytes it was made for. */
+export interface RecordedDecision {
+  readonly decision: DecisionRecord;
+  readonly recordHash: string | null;
 }
 
 /** One Postgres transaction per batch: state, watermarks, audit rows, DLQ rows, rollups and progress. */
@@ -61,15 +69,22 @@ export interface BatchTransaction {
     topic: string,
     partition: number,
     offsets: readonly string[],
-  ): Promise<Map<string, DecisionRecord>>;
+  ): Promise<Map<string, RecordedDecision>>;
   /** Loads and row-locks the existing states of these keys (absent keys are simply missing). */
   lockStates(stateKeys: readonly string[]): Promise<Map<string, KeyState>>;
   /** Writes changed states: updates the ones that existed, inserts new ones (ClaimConflict if raced). */
   writeStates(changed: ReadonlyMap<string, KeyState>, existed: ReadonlySet<string>): Promise<void>;
   loadWatermarks(topic: string): Promise<WatermarkSnapshot>;
   saveWatermarks(topic: string, partition: number, snapshot: WatermarkSnapshot): Promise<void>;
-  /** Audit rows, DLQ rows and rollups of fresh decisions. Idempotent per coordinates. */
-  record(decisions: readonly DecisionRecord[], raw: ReadonlyMap<string, RawRecord>): Promise<void>;
+  /**
+   * Audit rows, DLQ rows and rollups of fresh decisions, with each record's fingerprint (by offset).
+   * Idempotent per coordinates and bytes.
+   */
+  record(
+    decisions: readonly DecisionRecord[],
+    raw: ReadonlyMap<string, RawRecord>,
+    hashes: ReadonlyMap<string, string>,
+  ): Promise<void>;
   advanceProgress(topic: string, partition: number, lastOffset: string): Promise<void>;
 }
 
@@ -82,7 +97,7 @@ const ms = (value: string | null): number | null => (value === null ? null : Num
 function pgText(value: string): string;
 function pgText(value: string | null): string | null;
 function pgText(value: string | null): string | null {
-  return value === null ? null : value.replaceAll('\u0000', '\uFFFD');
+  return value === null ? null : value.toWellFormed().replaceAll('\u0000', '\uFFFD');
 }
 
 @Injectable()
@@ -107,14 +122,22 @@ export class DedupRepository {
         writeStates: (changed, existed) => this.writeStates(m, changed, existed),
         loadWatermarks: (topic) => this.loadWatermarks(m, topic),
         saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
-        record: (decisions, raw) => this.record(m, decisions, raw),
+        record: (decisions, raw, hashes) => this.record(m, decisions, raw, hashes),
         advanceProgress: (topic, partition, lastOffset) =>
           this.advanceProgress(m, topic, partition, lastOffset),
       }),
     );
   }
 
+  /**
+   * Also takes a transaction-scoped advisory lock on the partition, so two processors that both
+   * believe they own it (a rebalance in flight) decide its records one after the other, never
+   * interleaved. Every batch transaction calls this first.
+   */
   private async progress(m: EntityManager, topic: string, partition: number): Promise<bigint | null> {
+    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+      `${this.pipeline.name}/${topic}/${partition}`,
+    ]);
     const rows: { last_offset: string }[] = await m.query(
       `SELECT last_offset::text FROM partition_progress WHERE pipeline = $1 AND topic = $2 AND partition = $3`,
       [this.pipeline.name, topic, partition],
@@ -128,22 +151,22 @@ export class DedupRepository {
     topic: string,
     partition: number,
     offsets: readonly string[],
-  ): Promise<Map<string, DecisionRecord>> {
+  ): Promise<Map<string, RecordedDecision>> {
     const rows: AuditRow[] = await m.query(
       `SELECT source_topic, source_partition, source_offset::text, event_id, dedup_keys, outcome, reason,
               error_type, matched_strategy, first_topic, first_partition, first_offset::text,
               (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
               (extract(epoch FROM event_time) * 1000)::bigint::text AS event_time_ms,
               (extract(epoch FROM watermark) * 1000)::bigint::text AS watermark_ms,
-              lateness_ms::text
+              lateness_ms::text, trace_id, record_hash
          FROM event_audit
         WHERE pipeline = $1 AND source_topic = $2 AND source_partition = $3 AND source_offset = ANY($4::bigint[])`,
       [this.pipeline.name, topic, partition, offsets],
     );
-    const out = new Map<string, DecisionRecord>();
+    const out = new Map<string, RecordedDecision>();
     for (const r of rows) {
       if (!isOutcome(r.outcome)) continue;
-      out.set(r.source_offset, {
+      const decision: DecisionRecord = {
         coords: { topic: r.source_topic, partition: r.source_partition, offset: r.source_offset },
         outcome: r.outcome,
         eventId: r.event_id,
@@ -163,7 +186,9 @@ export class DedupRepository {
         reason: r.reason,
         watermark: ms(r.watermark_ms),
         latenessMs: ms(r.lateness_ms),
-      });
+        traceId: r.trace_id,
+      };
+      out.set(r.source_offset, { decision, recordHash: r.record_hash });
     }
     return out;
   }
@@ -316,6 +341,7 @@ export class DedupRepository {
     m: EntityManager,
     decisions: readonly DecisionRecord[],
     raw: ReadonlyMap<string, RawRecord>,
+    hashes: ReadonlyMap<string, string>,
   ): Promise<void> {
     if (decisions.length === 0) return;
     const audit = decisions.map((d) => ({
@@ -335,6 +361,8 @@ export class DedupRepository {
       event_time_ms: d.eventTime,
       watermark_ms: d.watermark,
       lateness_ms: d.latenessMs,
+      trace_id: d.traceId,
+      record_hash: hashes.get(d.coords.offset) ?? null,
     }));
     await m.query(
       `WITH rows AS (
@@ -342,18 +370,29 @@ export class DedupRepository {
            source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
            outcome text, reason text, error_type text, matched_strategy text, first_topic text,
            first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
-           watermark_ms bigint, lateness_ms bigint)
+           watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text)
        ), inserted AS (
          INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset,
                                   event_id, dedup_keys, dedup_key, outcome, reason, error_type, matched_strategy,
                                   first_topic, first_partition, first_offset, first_seen_at, event_time,
-                                  watermark, lateness_ms)
+                                  watermark, lateness_ms, trace_id, record_hash)
          SELECT $1, $2, source_topic, source_partition, source_offset, event_id, dedup_keys, dedup_keys[1],
                 outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
                 to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
-                to_timestamp(watermark_ms / 1000.0), lateness_ms
+                to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash
            FROM rows
-         ON CONFLICT ON CONSTRAINT uq_event_audit_coordinates DO NOTHING
+         -- Same coordinates and bytes: already recorded (a re-delivery), keep it. Same coordinates,
+         -- other bytes: the topic was recreated; the new record's decision replaces the stale row.
+         ON CONFLICT ON CONSTRAINT uq_event_audit_coordinates DO UPDATE
+           SET event_id = EXCLUDED.event_id, dedup_keys = EXCLUDED.dedup_keys, dedup_key = EXCLUDED.dedup_key,
+               outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error_type = EXCLUDED.error_type,
+               matched_strategy = EXCLUDED.matched_strategy, first_topic = EXCLUDED.first_topic,
+               first_partition = EXCLUDED.first_partition, first_offset = EXCLUDED.first_offset,
+               first_seen_at = EXCLUDED.first_seen_at, event_time = EXCLUDED.event_time,
+               watermark = EXCLUDED.watermark, lateness_ms = EXCLUDED.lateness_ms,
+               trace_id = EXCLUDED.trace_id, record_hash = EXCLUDED.record_hash,
+               pipeline_version = EXCLUDED.pipeline_version, processed_at = now()
+           WHERE event_audit.record_hash IS DISTINCT FROM EXCLUDED.record_hash
          RETURNING source_partition, outcome, processed_at
        )
        INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
@@ -377,17 +416,19 @@ export class DedupRepository {
           ),
           error_type: d.errorType ?? d.outcome,
           error_message: pgText(d.reason ?? ''),
+          trace_id: d.traceId,
         },
       ];
     });
     if (dlq.length === 0) return;
     await m.query(
       `INSERT INTO dlq_record (pipeline, pipeline_version, source_topic, source_partition, source_offset,
-                               original_key, original_value, original_headers, error_type, error_message)
+                               original_key, original_value, original_headers, error_type, error_message, trace_id)
        SELECT $1, $2, source_topic, source_partition, source_offset, decode(original_key, 'base64'),
-              decode(original_value, 'base64'), original_headers, error_type, error_message
+              decode(original_value, 'base64'), original_headers, error_type, error_message, trace_id
          FROM jsonb_to_recordset($3::jsonb) AS r(source_topic text, source_partition int, source_offset bigint,
-              original_key text, original_value text, original_headers jsonb, error_type text, error_message text)
+              original_key text, original_value text, original_headers jsonb, error_type text, error_message text,
+              trace_id text)
        ON CONFLICT ON CONSTRAINT uq_dlq_record_coordinates DO NOTHING`,
       [this.pipeline.name, this.pipeline.version, JSON.stringify(dlq)],
     );

@@ -22,6 +22,8 @@ export interface DecisionRecord {
   readonly reason: string | null;
   readonly watermark: number | null;
   readonly latenessMs: number | null;
+  /** The trace of the decision's span (W3C trace id), also on the audit and DLQ rows. */
+  readonly traceId: string | null;
 }
 
 const EMPTY = {
@@ -34,9 +36,14 @@ const EMPTY = {
   reason: null,
   watermark: null,
   latenessMs: null,
+  traceId: null,
 } as const;
 
-export function toDecisionRecord(d: EngineDecision): DecisionRecord {
+export function toDecisionRecord(d: EngineDecision, traceId: string | null): DecisionRecord {
+  return { ...decisionFields(d), traceId };
+}
+
+function decisionFields(d: EngineDecision): DecisionRecord {
   switch (d.outcome) {
     case 'unique':
       return {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   decideEventBatch,
@@ -6,28 +7,50 @@ import {
   stateKeysOf,
   type ParsedRecord,
   type RecordCoordinates,
+  type WatermarkSnapshot,
 } from '@dedup/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { KafkaAdapter, type BatchControl, type ConsumedBatch } from '../kafka/kafka.adapter';
+import {
+  KafkaAdapter,
+  type BatchControl,
+  type ConsumedBatch,
+  type ConsumedRecord,
+} from '../kafka/kafka.adapter';
 import { JsonLogger } from '../logging/json-logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { DedupRepository, coordKey, type RawRecord } from '../persistence/dedup.repository';
+import { RecordTrace } from '../telemetry/record-tracing';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';
-import { TRANSIENT_RETRY, withRetry } from './retry';
+import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
+
+/** A consumed record with what the batch needs to know about it. */
+interface BatchRecord {
+  readonly source: ConsumedRecord;
+  readonly parsed: ParsedRecord;
+  readonly raw: RawRecord;
+  readonly trace: RecordTrace;
+}
+
+interface Decided {
+  readonly decisions: DecisionRecord[];
+  /** The watermarks after the batch, and the pipeline watermark before it (for lateness). */
+  readonly watermarks: WatermarkSnapshot | undefined;
+  readonly watermarkBefore: number | null;
+}
 
 /**
- * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once"):
- * parse → ONE Postgres transaction (recorded decisions of re-delivered records, lock and load key
- * state, decide with the pure engine, write state, watermarks, audit rows, DLQ rows, rollups and
- * progress) → ONE Kafka transaction (every output + the input offset). A crash between the two
- * commits makes Kafka re-deliver the batch, and every record already decided re-emits its recorded
- * decision, so the committed output is the same as if nothing had happened.
+ * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once";
+ * docs/adr/0003): parse → ONE Postgres transaction (recorded decisions of re-delivered records, lock
+ * and load key state, decide with the pure engine, write state, watermarks, audit rows, DLQ rows,
+ * rollups and progress) → ONE Kafka transaction (every output + the input offset).
  */
 @Injectable()
 export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
+  /** Per partition, the assignment generation whose first batch has been fenced. */
+  private readonly fenced = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -63,89 +86,143 @@ export class PipelineService {
     const last = batch.records.at(-1);
     if (last === undefined) return;
     const started = performance.now();
+    const { topic, partition } = batch;
+    const sources = await this.skipCommitted(batch);
+    if (sources.length === 0) {
+      control.markProcessed(last.offset);
+      return;
+    }
     const now = Date.now();
     const semantics = this.config.semantics;
-    const coords = (offset: string): RecordCoordinates => ({
-      topic: batch.topic,
-      partition: batch.partition,
-      offset,
+    const records: BatchRecord[] = sources.map((source) => {
+      const coords: RecordCoordinates = { topic, partition, offset: source.offset };
+      return {
+        source,
+        parsed: parseRecord(source.value, coords, {
+          maxPayloadBytes: this.config.limits.maxPayloadBytes,
+          now,
+          maxFutureSkewMs: semantics.maxFutureSkewMs,
+        }),
+        raw: { key: source.key, value: source.value, headers: source.headers },
+        trace: RecordTrace.start(source.headers, {
+          topic,
+          partition,
+          offset: source.offset,
+          consumerGroup: this.config.kafka.groupId,
+          pipeline: this.config.pipeline.name,
+        }),
+      };
     });
-    const parsed = batch.records.map((r) =>
-      parseRecord(r.value, coords(r.offset), {
-        maxPayloadBytes: this.config.limits.maxPayloadBytes,
-        now,
-        maxFutureSkewMs: semantics.maxFutureSkewMs,
-      }),
-    );
-    const raw = new Map<string, RawRecord>(
-      batch.records.map((r) => [
-        coordKey(coords(r.offset)),
-        { key: r.key, value: r.value, headers: r.headers },
-      ]),
-    );
-    const logRetry = (what: string) => (attempt: number, error: unknown, delayMs: number) => {
+    const byCoords = new Map(records.map((r) => [coordKey(r.parsed.coords), r]));
+    const logRetry = (what: string) => (attempt: number, error: unknown, delayMs?: number) => {
       this.log.write('warn', `${what} failed; retrying`, {
-        topic: batch.topic,
-        partition: batch.partition,
-        first_offset: batch.records[0]?.offset,
+        topic,
+        partition,
+        first_offset: sources[0]?.offset,
         attempt,
         delay_ms: delayMs,
         error: String(error),
       });
     };
 
-    let decisions: DecisionRecord[];
+    let decided: Decided;
     try {
-      decisions = await withRetry(
-        () => this.decideAndPersist(batch.topic, batch.partition, parsed, raw, last.offset, now),
-        TRANSIENT_RETRY,
-        logRetry('postgres batch transaction'),
-      );
+      try {
+        decided = await withRetry(
+          () => this.decideAndPersist(topic, partition, records, last.offset, now),
+          TRANSIENT_RETRY,
+          logRetry('postgres batch transaction'),
+          undefined,
+          isTransientDatabaseError,
+        );
+      } catch (error) {
+        decided = await this.isolatePoison(topic, partition, records, now, error);
+      }
     } catch (error) {
-      decisions = await this.isolatePoison(batch.topic, batch.partition, parsed, raw, now, error);
+      for (const r of records) r.trace.end('error', error);
+      throw error;
     }
-    await control.heartbeat();
-    if (control.isStale()) {
-      // The partition was revoked while we worked: the new owner re-processes from the committed
-      // offset and re-emits the decisions recorded here.
-      this.log.write('info', 'batch is stale after rebalance; leaving it to the new owner', {
-        topic: batch.topic,
-        partition: batch.partition,
-      });
-      return;
-    }
+    const { decisions } = decided;
     const outputs = decisions.map((d) => {
-      const source = raw.get(coordKey(d.coords));
-      if (source === undefined) throw new Error(`decision for unknown record ${coordKey(d.coords)}`);
-      return toOutputRecord(d, source, this.config);
+      const record = byCoords.get(coordKey(d.coords));
+      if (record === undefined) throw new Error(`decision for unknown record ${coordKey(d.coords)}`);
+      return toOutputRecord(
+        d,
+        { ...record.raw, headers: record.trace.inject(record.raw.headers) },
+        this.config,
+      );
     });
+    let result;
     try {
-      await withRetry(
-        () =>
-          this.kafka.commitBatch(
-            {
-              topic: batch.topic,
-              partition: batch.partition,
-              nextOffset: (BigInt(last.offset) + 1n).toString(),
-            },
-            outputs,
-          ),
-        TRANSIENT_RETRY,
+      result = await this.kafka.commitBatch(
+        { topic, partition, nextOffset: (BigInt(last.offset) + 1n).toString() },
+        outputs,
         logRetry('kafka transaction'),
       );
     } catch (error) {
       this.metrics.countTransaction('aborted');
+      for (const r of records) r.trace.end('error', error);
       throw error;
+    }
+    if (result === 'not-assigned') {
+      // The partition moved to another member while we retried: it re-emits the recorded decisions.
+      this.log.write('info', 'partition revoked before the batch committed; leaving it to the new owner', {
+        topic,
+        partition,
+      });
+      for (const r of records) r.trace.end('revoked');
+      return;
     }
     // The offset is committed inside the transaction; this only tells kafkajs to fetch past it.
     control.markProcessed(last.offset);
     this.metrics.countTransaction('committed');
-    for (const d of decisions) this.metrics.countOutcome(batch.topic, d.outcome);
-    this.metrics.observeBatch((performance.now() - started) / 1000, batch.records.length);
+    for (const d of decisions) {
+      this.metrics.countOutcome(topic, d.outcome);
+      byCoords.get(coordKey(d.coords))?.trace.end(d.outcome);
+    }
+    if (decided.watermarks !== undefined) {
+      this.metrics.observeWatermarks(topic, decided.watermarks, semantics.maxOutOfOrdernessMs);
+    }
+    if (decided.watermarkBefore !== null) {
+      for (const d of decisions) {
+        if (d.eventTime === null) continue;
+        this.metrics.observeLateness(topic, Math.max(0, (decided.watermarkBefore - d.eventTime) / 1000));
+      }
+    }
+    this.metrics.observeCommittedBatch({
+      topic,
+      partition,
+      seconds: (performance.now() - started) / 1000,
+      recordTimestamps: sources.map((s) => s.timestamp),
+      consumerLag: Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),
+    });
   }
 
   /**
-   * The batch transaction kept failing. If Postgres is down, that is an outage: rethrow, and kafkajs
+   * The first batch of a partition after each (re)assignment: fence the previous owner and drop the
+   * records below the group's committed offset (they were emitted already; see KafkaAdapter).
+   */
+  private async skipCommitted(batch: ConsumedBatch): Promise<readonly ConsumedRecord[]> {
+    const key = `${batch.topic}/${batch.partition}`;
+    const generation = this.kafka.assignmentGeneration;
+    if (this.fenced.get(key) === generation) return batch.records;
+    const committed = await this.kafka.fenceAndReadCommitted(batch.topic, batch.partition);
+    this.fenced.set(key, generation);
+    if (committed === null) return batch.records;
+    const kept = batch.records.filter((r) => BigInt(r.offset) >= committed);
+    if (kept.length < batch.records.length) {
+      this.log.write('info', 'skipped records below the committed offset', {
+        topic: batch.topic,
+        partition: batch.partition,
+        committed: committed.toString(),
+        skipped: batch.records.length - kept.length,
+      });
+    }
+    return kept;
+  }
+
+  /**
+   * The batch transaction failed for good. If Postgres is down, that is an outage: rethrow, and kafkajs
    * re-delivers the batch later (nothing is skipped). If Postgres answers, some record breaks the
    * transaction (a poison record the validation let through): decide the records one at a time, and
    * each one that still fails becomes `failed`, recorded in the DLQ with the error, while the rest of
@@ -154,11 +231,10 @@ export class PipelineService {
   private async isolatePoison(
     topic: string,
     partition: number,
-    parsed: readonly ParsedRecord[],
-    raw: ReadonlyMap<string, RawRecord>,
+    records: readonly BatchRecord[],
     now: number,
     batchError: unknown,
-  ): Promise<DecisionRecord[]> {
+  ): Promise<Decided> {
     try {
       await this.repository.ping();
     } catch {
@@ -167,59 +243,88 @@ export class PipelineService {
     this.log.write('warn', 'batch transaction failed with Postgres up; deciding records one by one', {
       topic,
       partition,
-      records: parsed.length,
+      records: records.length,
       error: String(batchError),
     });
     const decisions: DecisionRecord[] = [];
-    for (const record of parsed) {
-      const offset = record.coords.offset;
+    let watermarks: WatermarkSnapshot | undefined;
+    for (const record of records) {
+      const offset = record.parsed.coords.offset;
       try {
-        decisions.push(...(await this.decideAndPersist(topic, partition, [record], raw, offset, now)));
+        const one = await withRetry(
+          () => this.decideAndPersist(topic, partition, [record], offset, now),
+          { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 },
+          undefined,
+          undefined,
+          isTransientDatabaseError,
+        );
+        decisions.push(...one.decisions);
+        watermarks = one.watermarks ?? watermarks;
       } catch (error) {
         const failed = toDecisionRecord(
           failedDecision(
-            record.coords,
+            record.parsed.coords,
             `processing failed: ${error instanceof Error ? error.message : String(error)}`,
           ),
+          record.trace.traceId,
         );
         this.log.write('error', 'record failed; sent to the DLQ', {
           topic,
           partition,
           offset,
-          event_id: record.kind === 'valid' ? record.event.event_id : undefined,
+          event_id: record.parsed.kind === 'valid' ? record.parsed.event.event_id : undefined,
+          trace_id: record.trace.traceId,
           error: String(error),
         });
         await this.repository.inTransaction(async (tx) => {
-          await tx.record([failed], raw);
+          await tx.record([failed], new Map([[coordKey(record.parsed.coords), record.raw]]), new Map());
           await tx.advanceProgress(topic, partition, offset);
         });
         decisions.push(failed);
       }
     }
-    return decisions;
+    return { decisions, watermarks, watermarkBefore: null };
   }
 
   /** One Postgres transaction; returns one decision per record, in offset order. */
   private decideAndPersist(
     topic: string,
     partition: number,
-    parsed: readonly ParsedRecord[],
-    raw: ReadonlyMap<string, RawRecord>,
+    records: readonly BatchRecord[],
     lastOffset: string,
     now: number,
-  ): Promise<DecisionRecord[]> {
+  ): Promise<Decided> {
     const semantics = this.config.semantics;
+    const hashes = new Map(records.map((r) => [r.parsed.coords.offset, fingerprint(r.raw.value)]));
     return this.repository.inTransaction(async (tx) => {
       const progress = await tx.progress(topic, partition);
       const redelivered =
         progress === null
           ? []
-          : parsed.filter((p) => BigInt(p.coords.offset) <= progress).map((p) => p.coords.offset);
-      const recorded =
-        redelivered.length > 0
-          ? await tx.recordedDecisions(topic, partition, redelivered)
-          : new Map<string, DecisionRecord>();
-      const fresh = parsed.filter((p) => !recorded.has(p.coords.offset));
+          : records
+              .filter((r) => BigInt(r.parsed.coords.offset) <= progress)
+              .map((r) => r.parsed.coords.offset);
+      const recorded = new Map<string, DecisionRecord>();
+      if (redelivered.length > 0) {
+        for (const [offset, rec] of await tx.recordedDecisions(topic, partition, redelivered)) {
+          // The same coordinates with other bytes: the topic was recreated (offsets start again) while
+          // this database kept its audit. That record is new: decide it afresh.
+          if (rec.recordHash !== null && rec.recordHash !== hashes.get(offset)) {
+            this.log.write(
+              'warn',
+              'recorded decision is for other bytes at the same offset; deciding afresh',
+              {
+                topic,
+                partition,
+                offset,
+              },
+            );
+            continue;
+          }
+          recorded.set(offset, rec.decision);
+        }
+      }
+      const fresh = records.filter((r) => !recorded.has(r.parsed.coords.offset)).map((r) => r.parsed);
       const keys = new Set<string>();
       for (const p of fresh) {
         if (p.kind !== 'valid') continue;
@@ -232,16 +337,29 @@ export class PipelineService {
       const out = decideEventBatch({ records: fresh, partition, states, watermarks, now, semantics });
       await tx.writeStates(out.changedStates, new Set(states.keys()));
       await tx.saveWatermarks(topic, partition, out.watermarks);
-      const decided = out.decisions.map(toDecisionRecord);
-      await tx.record(decided, raw);
+      const traceIds = new Map(records.map((r) => [r.parsed.coords.offset, r.trace.traceId]));
+      const decided = out.decisions.map((d) => toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null));
+      await tx.record(decided, new Map(records.map((r) => [coordKey(r.parsed.coords), r.raw])), hashes);
       await tx.advanceProgress(topic, partition, lastOffset);
       const byOffset = new Map<string, DecisionRecord>(recorded);
       for (const d of decided) byOffset.set(d.coords.offset, d);
-      return parsed.map((p) => {
-        const d = byOffset.get(p.coords.offset);
-        if (d === undefined) throw new Error(`no decision for ${coordKey(p.coords)}`);
-        return d;
-      });
+      return {
+        decisions: records.map((r) => {
+          const d = byOffset.get(r.parsed.coords.offset);
+          if (d === undefined) throw new Error(`no decision for ${coordKey(r.parsed.coords)}`);
+          return d;
+        }),
+        watermarks: out.watermarks,
+        watermarkBefore: watermarks.pipelineWatermark,
+      };
     });
   }
+}
+
+/** Identifies a record's bytes, so a recorded decision is re-emitted only for the same record. */
+function fingerprint(value: Buffer | null): string {
+  return createHash('sha256')
+    .update(value ?? Buffer.alloc(0))
+    .digest('base64url')
+    .slice(0, 22);
 }

@@ -50,6 +50,8 @@ export class StateExpiryService implements OnApplicationShutdown {
         if (deleted < DELETE_BATCH) break;
       }
       this.metrics.setStateKeys(await this.repository.countStates(this.config.pipeline.name));
+      const dlq = await this.repository.dlqSummary(this.config.pipeline.name);
+      this.metrics.setDlq(dlq.open, dlq.oldestAgeSeconds);
       if (total > 0) this.log.write('debug', 'expired state removed', { deleted: total });
     } catch (error) {
       // A failed sweep only delays clean-up; the next tick tries again.

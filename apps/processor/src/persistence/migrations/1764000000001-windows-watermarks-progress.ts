@@ -20,6 +20,8 @@ export class WindowsWatermarksProgress1764000000001 implements MigrationInterfac
     await queryRunner.query(
       `ALTER TABLE dedup_claim ADD COLUMN expires_at timestamptz NOT NULL DEFAULT 'infinity'::timestamptz`,
     );
+    // Claims from before windows existed expire one default window (1 h) after their event time.
+    await queryRunner.query(`UPDATE dedup_claim SET expires_at = first_event_time + interval '1 hour'`);
     await queryRunner.query(`ALTER TABLE dedup_claim ALTER COLUMN expires_at DROP DEFAULT`);
     await queryRunner.query(`ALTER TABLE dedup_claim ALTER COLUMN strategy DROP DEFAULT`);
     await queryRunner.query(`CREATE INDEX ix_dedup_claim_expiry ON dedup_claim (pipeline, expires_at)`);
