@@ -33,7 +33,7 @@ describe('trace context through the processor', () => {
     dlq: `${name}.events.dlq`,
   };
   const producerSpan = (i: number) => `${'c'.repeat(14)}${String(i).padStart(2, '0')}`;
-  const traceOf = (i: number) => `${'4bf92f3577b34da6a3ce929d0e0e'}${String(i).padStart(4, '0')}`;
+  const traceOf = (i: number) => `4bf92f3577b34da6a3ce929d0e0e${String(i).padStart(4, '0')}`;
   const spans: OtlpSpan[] = [];
   let receiver: Server | undefined;
   let processor: ProcessorProcess | undefined;
