@@ -95,6 +95,7 @@ const buildSteps: Step[] = [
   { name: 'typecheck tools', cmd: bin('tsc'), args: ['-p', 'tools', '--noEmit'] },
   { name: 'typecheck tests', cmd: bin('tsc'), args: ['-p', 'test', '--noEmit'] },
   { name: 'typecheck console', cmd: bin('tsc'), args: ['-p', 'apps/console', '--noEmit'] },
+  { name: 'typecheck grafana', cmd: bin('tsc'), args: ['-p', 'grafana', '--noEmit'] },
 ];
 
 const consoleBuild: Step = {
@@ -133,7 +134,7 @@ function onSignals(handler: (signal: NodeJS.Signals) => void): void {
 async function test(): Promise<number> {
   const started = Date.now();
   await ensureInstalled();
-  await ensureSystemPackages({ kcat: 'kcat', chromium: 'chromium' });
+  await ensureSystemPackages({ kcat: 'kcat', chromium: 'chromium', prometheus: 'prometheus' });
   await runSteps([
     ...buildSteps,
     // The module-boundary rule reads Nx's project graph; without one it is skipped silently.
@@ -143,6 +144,11 @@ async function test(): Promise<number> {
       name: 'format (prettier --check)',
       cmd: bin('prettier'),
       args: ['--check', '.', '--log-level', 'warn'],
+    },
+    {
+      name: 'generated Grafana/Prometheus files match grafana/src',
+      cmd: process.execPath,
+      args: ['grafana/src/generate.ts', '--check'],
     },
     { name: 'unit tests', cmd: bin('jest'), args: ['-c', 'jest.unit.config.cjs'], env: jestEnv },
     consoleBuild,

@@ -76,6 +76,7 @@ export class KafkaAdapter {
   /** Bumped on every group join; a partition's first batch in a generation is fenced first. */
   private generation = 0;
   private assigned = new Set<string>();
+  private readonly rebalanceListeners: (() => void)[] = [];
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -141,6 +142,7 @@ export class KafkaAdapter {
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.assigned = new Set();
+      for (const listener of this.rebalanceListeners) listener();
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
@@ -168,6 +170,11 @@ export class KafkaAdapter {
         );
       },
     });
+  }
+
+  /** Called when the group starts rebalancing (this member's partitions are about to change). */
+  onRebalance(listener: () => void): void {
+    this.rebalanceListeners.push(listener);
   }
 
   /** Group generation: changes when partitions are (re)assigned. */

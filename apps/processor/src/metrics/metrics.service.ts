@@ -173,6 +173,10 @@ export class MetricsService {
     this.consumerLag.set({ topic: b.topic, partition: String(b.partition) }, Math.max(0, b.consumerLag));
   }
 
+  forgetConsumerLag(): void {
+    this.consumerLag.reset();
+  }
+
   setStateKeys(n: number): void {
     this.stateKeys.set(n);
   }

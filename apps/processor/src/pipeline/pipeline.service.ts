@@ -72,6 +72,8 @@ export class PipelineService {
       [t.input, t.output, t.duplicates, t.late, t.dlq],
       this.config.kafka.topicPartitions,
     );
+    // A revoked partition's lag series would otherwise keep its last value (and an alert on).
+    this.kafka.onRebalance(() => this.metrics.forgetConsumerLag());
     await this.kafka.start((batch, control) => this.handleBatch(batch, control));
     this.running = true;
     this.log.write('info', 'pipeline consuming', { topic: t.input, group: this.config.kafka.groupId });
