@@ -235,6 +235,8 @@ async function start(withApps: boolean): Promise<number> {
         ),
       );
       await waitForHttp(`http://127.0.0.1:${processorPort}/health/ready`, 120_000);
+      const prometheus = await startPrometheus(runDir, processorPort);
+      if (prometheus) children.push(prometheus.process);
       children.push(
         startProcess('generator', process.execPath, ['tools/demo/generator.ts'], {
           cwd: repoRoot,
@@ -246,6 +248,11 @@ async function start(withApps: boolean): Promise<number> {
       log(`console    http://127.0.0.1:${consolePort}`);
       log(`processor  http://127.0.0.1:${processorPort}  (/api/stats, /metrics, /health/ready)`);
       log(`kafka      ${stack.kafkaBrokers}   (try: kcat -b ${stack.kafkaBrokers} -L)`);
+      log(
+        prometheus
+          ? `prometheus ${prometheus.url}  (alert rules loaded; dashboards: docs/observability.md)`
+          : 'prometheus not started (install Debian package `prometheus` to get it with npm start)',
+      );
       log(`postgres   ${stack.databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
       log(`logs       ${runDir}`);
       log('Ctrl-C stops everything.');
@@ -265,6 +272,52 @@ async function start(withApps: boolean): Promise<number> {
     throw error;
   }
   return 0;
+}
+
+/**
+ * Prometheus scraping the processor and evaluating the alert rule twins, when the `prometheus`
+ * binary is installed (Debian package `prometheus`); `npm start` runs without it otherwise.
+ */
+async function startPrometheus(
+  runDir: string,
+  processorPort: string,
+): Promise<{ process: ManagedProcess; url: string } | undefined> {
+  if (spawnSync('sh', ['-c', 'command -v prometheus']).status !== 0) return undefined;
+  const { writeFile } = await import('node:fs/promises');
+  const port = process.env['PROMETHEUS_PORT'] ?? '9090';
+  const dir = path.join(runDir, 'prometheus');
+  await mkdir(dir, { recursive: true });
+  const config = path.join(dir, 'prometheus.yml');
+  await writeFile(
+    config,
+    [
+      'global: { scrape_interval: 5s, evaluation_interval: 5s }',
+      `rule_files: ['${path.join(repoRoot, 'grafana/prometheus/rules/dedup-alerts.yml')}']`,
+      'scrape_configs:',
+      '  - job_name: dedup-processor',
+      `    static_configs: [{ targets: ['127.0.0.1:${processorPort}'] }]`,
+      '',
+    ].join('\n'),
+  );
+  const child = startProcess(
+    'prometheus',
+    'prometheus',
+    [
+      `--config.file=${config}`,
+      `--storage.tsdb.path=${path.join(dir, 'data')}`,
+      `--web.listen-address=127.0.0.1:${port}`,
+    ],
+    { cwd: repoRoot, env: process.env, logFile: path.join(runDir, 'prometheus.log') },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  try {
+    await waitForHttp(`${url}/-/ready`, 30_000);
+  } catch {
+    log(`prometheus did not become ready; see ${runDir}/prometheus.log`);
+    await child.stop();
+    return undefined;
+  }
+  return { process: child, url };
 }
 
 async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
