@@ -6,6 +6,7 @@ import { launchChromium } from '../support/browser';
 import { createTopics, produce, readExactly } from '../support/kafka-tools';
 import { ProcessorProcess, freePort } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -34,17 +35,7 @@ describe('console in Chromium', () => {
 
   beforeAll(async () => {
     await createTopics({ [input]: 2 });
-    processor = await ProcessorProcess.start(
-      {
-        PIPELINE_NAME: name,
-        TOPIC_INPUT: input,
-        TOPIC_OUTPUT: `${name}.events.deduped`,
-        TOPIC_DUPLICATES: `${name}.events.duplicates`,
-        TOPIC_LATE: `${name}.events.late`,
-        TOPIC_DLQ: `${name}.events.dlq`,
-      },
-      name,
-    );
+    processor = await ProcessorProcess.start(pipelineEnv(name, pipelineTopics(name)), name);
     const port = await freePort();
     consoleUrl = `http://127.0.0.1:${port}`;
     const log = createWriteStream(path.join(realStack().runDir, `${name}-console.log`));

@@ -14,6 +14,7 @@ import {
   type PromSample,
 } from '../support/prometheus';
 import { eventually, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * Every PromQL expression of the dashboards and every alert signal, run against a real Prometheus
@@ -25,13 +26,7 @@ import { eventually, uniqueName } from '../support/real-stack';
 describe('dashboards and alerts against a real Prometheus scraping the processor', () => {
   const repoRoot = path.resolve(__dirname, '..', '..');
   const name = uniqueName('obs');
-  const topics = {
-    input: `${name}.events.raw`,
-    output: `${name}.events.deduped`,
-    duplicates: `${name}.events.duplicates`,
-    late: `${name}.events.late`,
-    dlq: `${name}.events.dlq`,
-  };
+  const topics = pipelineTopics(name);
   // A small allowed lateness, so events a minute old are late once the watermark is near now.
   const semantics = {
     keys: [{ name: 'event_id', kind: 'event_id' }],
@@ -96,16 +91,10 @@ describe('dashboards and alerts against a real Prometheus scraping the processor
       [topics.dlq]: 1,
     });
     processor = await ProcessorProcess.start(
-      {
-        PIPELINE_NAME: name,
-        TOPIC_INPUT: topics.input,
-        TOPIC_OUTPUT: topics.output,
-        TOPIC_DUPLICATES: topics.duplicates,
-        TOPIC_LATE: topics.late,
-        TOPIC_DLQ: topics.dlq,
+      pipelineEnv(name, topics, {
         PIPELINE_SEMANTICS: JSON.stringify(semantics),
         STATE_EXPIRY_INTERVAL_MS: '1000',
-      },
+      }),
       name,
     );
     prometheus = await PrometheusServer.start(

@@ -10,6 +10,7 @@ import {
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * Every outcome through the real broker, with event-time semantics: a sliding window, watermarks,
@@ -18,13 +19,7 @@ import { eventually, uniqueName } from '../support/real-stack';
  */
 describe('dedup semantics through the real broker', () => {
   const name = uniqueName('sem');
-  const topics = {
-    input: `${name}.events.raw`,
-    output: `${name}.events.deduped`,
-    duplicates: `${name}.events.duplicates`,
-    late: `${name}.events.late`,
-    dlq: `${name}.events.dlq`,
-  };
+  const topics = pipelineTopics(name);
   const semantics = {
     keys: [
       { name: 'event_id', kind: 'event_id' },
@@ -36,16 +31,10 @@ describe('dedup semantics through the real broker', () => {
     idleTimeoutMs: 600_000,
     maxFutureSkewMs: 300_000,
   };
-  const env = {
-    PIPELINE_NAME: name,
-    TOPIC_INPUT: topics.input,
-    TOPIC_OUTPUT: topics.output,
-    TOPIC_DUPLICATES: topics.duplicates,
-    TOPIC_LATE: topics.late,
-    TOPIC_DLQ: topics.dlq,
+  const env = pipelineEnv(name, topics, {
     PIPELINE_SEMANTICS: JSON.stringify(semantics),
     STATE_EXPIRY_INTERVAL_MS: '1000',
-  };
+  });
   const T = Date.now() - 60_000;
   const msg = (id: string, offsetMs: number, orderId: string): Message => ({
     key: 'one-key', // one partition: the order of decisions is the produce order

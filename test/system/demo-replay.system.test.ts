@@ -4,6 +4,7 @@ import { createTopics } from '../support/kafka-tools';
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -52,17 +53,7 @@ describe('the demo stream, fed twice', () => {
 
   beforeAll(async () => {
     await createTopics({ [input]: 3 });
-    processor = await ProcessorProcess.start(
-      {
-        PIPELINE_NAME: name,
-        TOPIC_INPUT: input,
-        TOPIC_OUTPUT: `${name}.events.deduped`,
-        TOPIC_DUPLICATES: `${name}.events.duplicates`,
-        TOPIC_LATE: `${name}.events.late`,
-        TOPIC_DLQ: `${name}.events.dlq`,
-      },
-      name,
-    );
+    processor = await ProcessorProcess.start(pipelineEnv(name, pipelineTopics(name)), name);
   });
 
   afterAll(async () => {

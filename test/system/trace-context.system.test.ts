@@ -4,6 +4,7 @@ import { createTopics, produce, readExactly, type KcatRecord } from '../support/
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess, freePort } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 interface OtlpSpan {
   traceId: string;
@@ -25,13 +26,7 @@ interface OtlpJson {
  */
 describe('trace context through the processor', () => {
   const name = uniqueName('trace');
-  const topics = {
-    input: `${name}.events.raw`,
-    output: `${name}.events.deduped`,
-    duplicates: `${name}.events.duplicates`,
-    late: `${name}.events.late`,
-    dlq: `${name}.events.dlq`,
-  };
+  const topics = pipelineTopics(name);
   const producerSpan = (i: number) => `${'c'.repeat(14)}${String(i).padStart(2, '0')}`;
   const traceOf = (i: number) => `4bf92f3577b34da6a3ce929d0e0e${String(i).padStart(4, '0')}`;
   const spans: OtlpSpan[] = [];
@@ -52,18 +47,12 @@ describe('trace context through the processor', () => {
     await new Promise<void>((resolve) => receiver!.listen(port, '127.0.0.1', resolve));
     await createTopics({ [topics.input]: 1 });
     processor = await ProcessorProcess.start(
-      {
-        PIPELINE_NAME: name,
-        TOPIC_INPUT: topics.input,
-        TOPIC_OUTPUT: topics.output,
-        TOPIC_DUPLICATES: topics.duplicates,
-        TOPIC_LATE: topics.late,
-        TOPIC_DLQ: topics.dlq,
+      pipelineEnv(name, topics, {
         OTEL_TRACES_EXPORTER: 'otlp',
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
         OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${port}/v1/traces`,
         OTEL_BSP_SCHEDULE_DELAY: '200',
-      },
+      }),
       name,
     );
     const event = (id: string) =>

@@ -4,6 +4,7 @@ import { createTopics, produce, readExactly, readTopicWithKcat } from '../suppor
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
+import { pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * The whole path through the real parts: events with known duplicates and malformed records go
@@ -12,13 +13,7 @@ import { eventually, uniqueName } from '../support/real-stack';
  */
 describe('walking skeleton: raw → dedup → outputs, audit, DLQ, metrics', () => {
   const name = uniqueName('st');
-  const topics = {
-    input: `${name}.events.raw`,
-    output: `${name}.events.deduped`,
-    duplicates: `${name}.events.duplicates`,
-    late: `${name}.events.late`,
-    dlq: `${name}.events.dlq`,
-  };
+  const topics = pipelineTopics(name);
   let processor: ProcessorProcess | undefined;
 
   const UNIQUE = 240;
@@ -70,17 +65,7 @@ describe('walking skeleton: raw → dedup → outputs, audit, DLQ, metrics', () 
       ...malformed.slice(0, 6),
       ...duplicates.slice(0, 30),
     ]);
-    processor = await ProcessorProcess.start(
-      {
-        PIPELINE_NAME: name,
-        TOPIC_INPUT: topics.input,
-        TOPIC_OUTPUT: topics.output,
-        TOPIC_DUPLICATES: topics.duplicates,
-        TOPIC_LATE: topics.late,
-        TOPIC_DLQ: topics.dlq,
-      },
-      name,
-    );
+    processor = await ProcessorProcess.start(pipelineEnv(name, topics), name);
     await produce(topics.input, [...originals.slice(120), ...malformed.slice(6), ...duplicates.slice(30)]);
   });
 
