@@ -18,7 +18,21 @@ export interface PostgresServer {
   readonly url: string;
   readonly port: number;
   readonly pid: number;
-  stop(): Promise<void>;
+  /**
+   * The cluster's folder (data dir, socket, ...), to start it again with `PostgresOptions.dataDir`.
+   * Owned by the `postgres` user when running as root.
+   */
+  readonly dataDir: string;
+  /**
+   * "Fast" shutdown (SIGINT: disconnect clients, checkpoint, exit), SIGKILL after 15 s. Removes the
+   * data unless `keepData` (then start again on `dataDir`). Idempotent.
+   */
+  stop(opts?: { readonly keepData?: boolean }): Promise<void>;
+  /**
+   * A crash: SIGKILL to the postmaster's process group (postmaster and every backend), no shutdown
+   * checkpoint. The data stays: starting again on `dataDir` runs crash recovery. See `crashSafe`.
+   */
+  kill9(): Promise<void>;
 }
 
 export interface PostgresOptions {
@@ -26,6 +40,17 @@ export interface PostgresOptions {
   readonly runDir: string;
   readonly port: number;
   readonly log: (msg: string) => void;
+  /**
+   * Start on an existing cluster (the `dataDir` of an earlier start, stopped with `keepData` or
+   * killed) instead of a fresh `initdb`.
+   */
+  readonly dataDir?: string;
+  /**
+   * Commits survive a crash of the server process (kill9): `synchronous_commit=on`, so a commit is
+   * acknowledged only after its WAL is written. The default (off) acknowledges before that and may
+   * lose the last commits on a kill. fsync stays off either way: only an OS crash could lose data.
+   */
+  readonly crashSafe?: boolean;
 }
 
 const PASSWORD = 'password';
@@ -100,31 +125,17 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
   }
   const bin = (name: string) => path.join(binRoot, 'bin', name);
   for (const name of ['initdb', 'postgres']) await chmod(bin(name), 0o755);
-  const dataParent = await mkdtemp(path.join(tmpdir(), 'dedup-operator-pgdata-'));
-  await chmod(dataParent, 0o755);
-  const dataDir = path.join(dataParent, 'data');
-  await mkdir(dataDir, { mode: 0o700 });
-  const pwFile = path.join(dataParent, 'pwfile');
-  await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
-  if (ids) {
-    await chown(dataParent, ids.uid, ids.gid);
-    await chown(dataDir, ids.uid, ids.gid);
-    await chown(pwFile, ids.uid, ids.gid);
-  }
   const env = { ...process.env, LC_ALL: 'C', LANG: 'C', LD_LIBRARY_PATH: path.join(binRoot, 'lib') };
-  await run(
-    bin('initdb'),
-    [
-      `--pgdata=${dataDir}`,
-      '--auth=scram-sha-256',
-      '--username=postgres',
-      `--pwfile=${pwFile}`,
-      '--encoding=UTF8',
-      '--no-sync',
-    ],
-    { ...ids, env },
-  );
-  await rm(pwFile, { force: true });
+  let dataParent: string;
+  if (opts.dataDir !== undefined) {
+    dataParent = opts.dataDir;
+    if (!existsSync(path.join(dataParent, 'data', 'PG_VERSION')))
+      throw new Error(`${dataParent} holds no PostgreSQL cluster to start again`);
+  } else {
+    dataParent = await mkdtemp(path.join(tmpdir(), 'dedup-operator-pgdata-'));
+    await initCluster(dataParent, bin('initdb'), ids, env);
+  }
+  const dataDir = path.join(dataParent, 'data');
 
   await mkdir(opts.runDir, { recursive: true });
   const logPath = path.join(opts.runDir, 'postgres.log');
@@ -148,7 +159,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
       '-c',
       'fsync=off',
       '-c',
-      'synchronous_commit=off',
+      `synchronous_commit=${opts.crashSafe === true ? 'on' : 'off'}`,
       '-c',
       'full_page_writes=off',
     ],
@@ -189,27 +200,70 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
 
   let stopping: Promise<void> | undefined;
   const pid = child.pid ?? -1;
+  const running = () => child.exitCode === null && child.signalCode === null;
+  const killGroup = () => {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  };
   return {
     url: `postgres://postgres:${PASSWORD}@127.0.0.1:${opts.port}/postgres`,
     port: opts.port,
     pid,
-    stop() {
+    dataDir: dataParent,
+    stop(stopOpts) {
       stopping ??= (async () => {
-        if (child.exitCode === null && child.signalCode === null) {
+        if (running()) {
           child.kill('SIGINT'); // "fast" shutdown: disconnect clients, checkpoint, exit
-          const timer = setTimeout(() => {
-            try {
-              process.kill(-pid, 'SIGKILL');
-            } catch {
-              // already gone
-            }
-          }, 15_000);
+          const timer = setTimeout(killGroup, 15_000);
           await exited;
           clearTimeout(timer);
         }
-        await rm(dataParent, { recursive: true, force: true });
+        if (stopOpts?.keepData !== true) await rm(dataParent, { recursive: true, force: true });
       })();
       return stopping;
     },
+    async kill9() {
+      if (running()) {
+        killGroup();
+        await exited;
+      }
+      // Backends are in the postmaster's group; none may outlive it and hold the data dir.
+      killGroup();
+    },
   };
+}
+
+/** A fresh cluster in `dataParent`/data, owned by the `postgres` user when running as root. */
+async function initCluster(
+  dataParent: string,
+  initdb: string,
+  ids: { uid: number; gid: number } | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<void> {
+  await chmod(dataParent, 0o755);
+  const dataDir = path.join(dataParent, 'data');
+  await mkdir(dataDir, { mode: 0o700 });
+  const pwFile = path.join(dataParent, 'pwfile');
+  await writeFile(pwFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (ids) {
+    await chown(dataParent, ids.uid, ids.gid);
+    await chown(dataDir, ids.uid, ids.gid);
+    await chown(pwFile, ids.uid, ids.gid);
+  }
+  await run(
+    initdb,
+    [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      '--username=postgres',
+      `--pwfile=${pwFile}`,
+      '--encoding=UTF8',
+      '--no-sync',
+    ],
+    { ...ids, env },
+  );
+  await rm(pwFile, { force: true });
 }

@@ -22,6 +22,13 @@ export type KafkaBroker = {
   pid: number;
   /** SIGTERM (controlled shutdown), SIGKILL after 20 s; resolves once the JVM has exited. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * A crash: SIGKILL to the JVM's process group, no controlled shutdown; resolves once it has exited.
+   * The data dir stays as the crash left it: start again with `keepData: true` to recover from it.
+   */
+  kill9(): Promise<void>;
+  /** The broker's `log.dirs` (`<runDir>/kafka/data`). */
+  dataDir: string;
   /** How long storage formatting (one tool JVM) and broker start-to-ready took. */
   timings: { formatMs: number; readyMs: number };
 };
@@ -39,6 +46,13 @@ export type StartKafkaOptions = {
   log: (msg: string) => void;
   /** Extra/overriding server.properties entries. */
   extraProps?: Record<string, string>;
+  /**
+   * Restart on the data of an earlier start in the same runDir (after `stop()` or `kill9()`): when
+   * `<runDir>/kafka/data` holds formatted storage it is kept (no wipe, no format) and the broker
+   * recovers its logs, topics, group offsets and transactions from it. Without formatted storage, or
+   * when false (the default), every start is fresh.
+   */
+  keepData?: boolean;
 };
 
 const POM_PATH = fileURLToPath(new URL('./pom.xml', import.meta.url));
@@ -217,6 +231,7 @@ export function brokerProperties(opts: {
 /**
  * Writes `<runDir>/kafka/server.properties` (fresh data in `<runDir>/kafka/data`), formats the storage and
  * starts the broker; resolves once the PLAINTEXT port accepts connections and the log says "Kafka Server started".
+ * With `keepData`, a restart on the data an earlier start left in the same runDir (no wipe, no format).
  */
 export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> {
   const { libDir, runDir, port, controllerPort, log } = opts;
@@ -234,10 +249,20 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
       throw new Error(`port 127.0.0.1:${p} is already in use (another broker still running?)`);
   }
 
-  // Fresh every start: internal-topic settings only apply when the topics are created.
-  await rm(kafkaDir, { recursive: true, force: true });
-  await mkdir(dataDir, { recursive: true });
-  await mkdir(logsDir, { recursive: true });
+  const logProps = [`-Dlog4j.configuration=file:${LOG4J_PATH}`, `-Dkafka.logs.dir=${logsDir}`];
+  const reuse = opts.keepData === true && existsSync(join(dataDir, 'meta.properties'));
+  let formatMs = 0;
+  let t = Date.now();
+  if (reuse) {
+    // A restart: keep the data (and append to the logs); the properties are written again, same content.
+    await mkdir(logsDir, { recursive: true });
+    log(`[kafka] restarting on the existing data in ${dataDir}`);
+  } else {
+    // Fresh every start: internal-topic settings only apply when the topics are created.
+    await rm(kafkaDir, { recursive: true, force: true });
+    await mkdir(dataDir, { recursive: true });
+    await mkdir(logsDir, { recursive: true });
+  }
   const props = brokerProperties({ dataDir, port, controllerPort, extraProps: opts.extraProps });
   await writeFile(
     propsPath,
@@ -246,31 +271,32 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
       .join('\n') + '\n',
   );
 
-  const logProps = [`-Dlog4j.configuration=file:${LOG4J_PATH}`, `-Dkafka.logs.dir=${logsDir}`];
-
-  const clusterId = randomClusterId();
-  let t = Date.now();
-  const fmt = await run(javaBin(), [
-    ...TOOL_JVM_OPTS,
-    ...logProps,
-    '-cp',
-    classpath,
-    'kafka.tools.StorageTool',
-    'format',
-    '-t',
-    clusterId,
-    '-c',
-    propsPath,
-    '--ignore-formatted',
-  ]);
-  await writeFile(formatLog, fmt.output);
-  if (fmt.code !== 0) {
-    throw new Error(
-      `kafka StorageTool format failed (exit ${fmt.code}):\n${tail(fmt.output, LOG_TAIL_LINES)}`,
-    );
+  if (!reuse) {
+    const clusterId = randomClusterId();
+    const fmt = await run(javaBin(), [
+      ...TOOL_JVM_OPTS,
+      ...logProps,
+      '-cp',
+      classpath,
+      'kafka.tools.StorageTool',
+      'format',
+      '-t',
+      clusterId,
+      '-c',
+      propsPath,
+      '--ignore-formatted',
+    ]);
+    await writeFile(formatLog, fmt.output);
+    if (fmt.code !== 0) {
+      throw new Error(
+        `kafka StorageTool format failed (exit ${fmt.code}):\n${tail(fmt.output, LOG_TAIL_LINES)}`,
+      );
+    }
+    formatMs = Date.now() - t;
+    log(`[kafka] formatted ${dataDir} (cluster ${clusterId}) in ${formatMs} ms`);
   }
-  const formatMs = Date.now() - t;
-  log(`[kafka] formatted ${dataDir} (cluster ${clusterId}) in ${formatMs} ms`);
+  // Readiness is read from the log lines written after this point (a restart appends to old logs).
+  const logOffsets = { server: await fileSize(serverLog), broker: await fileSize(brokerLog) };
 
   t = Date.now();
   const out = openSync(brokerLog, 'a');
@@ -309,6 +335,15 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
   process.on('exit', killOnParentExit);
 
   let stopping: Promise<void> | undefined;
+  const kill9 = async (): Promise<void> => {
+    if (state.exited) return;
+    child.ref();
+    log(`[kafka] kill -9 of the broker (pid ${pid})`);
+    signalGroup(pid, 'SIGKILL');
+    await exitPromise;
+    log(`[kafka] broker killed (${exitInfo})`);
+  };
+
   const stop = (): Promise<void> => {
     if (!stopping) {
       stopping = (async () => {
@@ -346,7 +381,10 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
     if (state.exited) {
       throw new Error(`kafka broker exited during start-up (${exitInfo}):\n${await logTails()}`);
     }
-    if ((await fileContains(serverLog, READY_LINE)) || (await fileContains(brokerLog, READY_LINE))) {
+    if (
+      (await fileContains(serverLog, READY_LINE, logOffsets.server)) ||
+      (await fileContains(brokerLog, READY_LINE, logOffsets.broker))
+    ) {
       if (await portOpen(port)) break;
     }
     if (Date.now() > deadline) {
@@ -359,7 +397,7 @@ export async function startKafka(opts: StartKafkaOptions): Promise<KafkaBroker> 
   const readyMs = Date.now() - t;
   log(`[kafka] broker ${KAFKA_VERSION} ready on 127.0.0.1:${port} (pid ${pid}) in ${readyMs} ms`);
 
-  return { bootstrap: `127.0.0.1:${port}`, pid, stop, timings: { formatMs, readyMs } };
+  return { bootstrap: `127.0.0.1:${port}`, pid, stop, kill9, dataDir, timings: { formatMs, readyMs } };
 }
 
 // ---- helpers ---------------------------------------------------------------------------------------
@@ -398,11 +436,20 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function fileContains(path: string, needle: string): Promise<boolean> {
+/** Whether the file contains `needle` at or after byte `from`. */
+async function fileContains(path: string, needle: string, from = 0): Promise<boolean> {
   try {
-    return (await readFile(path, 'utf8')).includes(needle);
+    return (await readFile(path)).subarray(from).toString('utf8').includes(needle);
   } catch {
     return false;
+  }
+}
+
+async function fileSize(path: string): Promise<number> {
+  try {
+    return (await stat(path)).size;
+  } catch {
+    return 0;
   }
 }
 

@@ -48,6 +48,32 @@ export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Prom
 
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
 const COMMIT_ATTEMPTS = 6;
+const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
+
+/**
+ * Our transactional producer for a partition was fenced: another member initialised the same
+ * transactional id, so it owns the partition now (or the broker aborted a transaction that outlived
+ * its timeout). Never re-initialise the producer here: that would fence the rightful owner in turn,
+ * and both would publish the batch. The error leaves eachBatch; kafkajs restarts the consumer, which
+ * rejoins the group, and only a fresh assignment of the partition fences again (PipelineService).
+ */
+export class PartitionFencedError extends Error {
+  constructor(topic: string, partition: number, cause: unknown) {
+    super(`producer for ${topic}/${partition} was fenced by another owner: ${String(cause)}`, { cause });
+  }
+}
+
+function isFencing(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
+    const { type, message } = e as { type?: unknown; message?: unknown };
+    if (typeof type === 'string' && FENCING_ERRORS.has(type)) return true;
+    if (typeof message === 'string' && /old epoch|has been fenced/i.test(message)) return true;
+    e =
+      (e as { cause?: unknown; originalError?: unknown }).cause ??
+      (e as { originalError?: unknown }).originalError;
+  }
+  return false;
+}
 
 /** How a batch's Kafka transaction ended. */
 export type CommitResult =
@@ -77,6 +103,8 @@ export class KafkaAdapter {
   private generation = 0;
   private assigned = new Set<string>();
   private readonly rebalanceListeners: (() => void)[] = [];
+  /** Transactional ids fenced in a generation: not re-initialised until the next assignment. */
+  private readonly fencedIds = new Map<string, number>();
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -194,6 +222,7 @@ export class KafkaAdapter {
    */
   async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
     const id = this.transactionalId(topic, partition);
+    this.fencedIds.delete(id);
     await this.discardProducer(id);
     await this.producerFor(id);
     return this.committedOffset(topic, partition);
@@ -208,7 +237,7 @@ export class KafkaAdapter {
    * nothing is sent again. A retry stops as soon as the partition is no longer assigned to us.
    */
   async commitBatch(
-    input: { topic: string; partition: number; nextOffset: string },
+    input: { topic: string; partition: number; firstOffset: string; nextOffset: string },
     outputs: readonly OutputRecord[],
     onRetry: (attempt: number, error: unknown) => void = () => undefined,
   ): Promise<CommitResult> {
@@ -226,6 +255,9 @@ export class KafkaAdapter {
           await this.producerFor(id);
           const committed = await this.committedOffset(input.topic, input.partition);
           if (committed !== null && committed >= BigInt(input.nextOffset)) return 'already-committed';
+          // Someone else has committed part of this batch: it is working on the partition now.
+          // Re-sending the whole batch would publish that part twice.
+          if (committed !== null && committed > BigInt(input.firstOffset)) return 'not-assigned';
         } catch (error) {
           lastError = error;
           continue;
@@ -235,6 +267,12 @@ export class KafkaAdapter {
         await this.transact(id, input, outputs);
         return 'committed';
       } catch (error) {
+        if (error instanceof PartitionFencedError) throw error;
+        if (isFencing(error)) {
+          this.fencedIds.set(id, this.generation);
+          await this.discardProducer(id);
+          throw new PartitionFencedError(input.topic, input.partition, error);
+        }
         lastError = error;
       }
     }
@@ -246,6 +284,9 @@ export class KafkaAdapter {
     input: { topic: string; partition: number; nextOffset: string },
     outputs: readonly OutputRecord[],
   ): Promise<void> {
+    if (this.fencedIds.get(id) === this.generation) {
+      throw new PartitionFencedError(input.topic, input.partition, 'fenced earlier in this generation');
+    }
     const producer = await this.producerFor(id);
     const txn = await producer.transaction();
     try {

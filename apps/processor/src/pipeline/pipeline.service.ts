@@ -157,7 +157,12 @@ export class PipelineService {
     let result;
     try {
       result = await this.kafka.commitBatch(
-        { topic, partition, nextOffset: (BigInt(last.offset) + 1n).toString() },
+        {
+          topic,
+          partition,
+          firstOffset: sources[0]?.offset ?? last.offset,
+          nextOffset: (BigInt(last.offset) + 1n).toString(),
+        },
         outputs,
         logRetry('kafka transaction'),
       );
