@@ -1,6 +1,9 @@
 import { Column, Entity, PrimaryColumn } from 'typeorm';
 
-/** One row per input record: what was decided and why. Written in bulk by DedupRepository. */
+/**
+ * One row per input record: what was decided and why. Written in bulk by DedupRepository (raw SQL);
+ * the entity mirrors the migrations for reads (audit lookup).
+ */
 @Entity({ name: 'event_audit' })
 export class EventAuditEntity {
   @PrimaryColumn({ type: 'bigint' })
@@ -53,6 +56,22 @@ export class EventAuditEntity {
 
   @Column({ name: 'trace_id', type: 'text', nullable: true })
   traceId!: string | null;
+
+  @Column({ name: 'dedup_keys', type: 'text', array: true, nullable: true })
+  dedupKeys!: string[] | null;
+
+  @Column({ name: 'matched_strategy', type: 'text', nullable: true })
+  matchedStrategy!: string | null;
+
+  @Column({ type: 'timestamptz', nullable: true })
+  watermark!: Date | null;
+
+  @Column({ name: 'lateness_ms', type: 'bigint', nullable: true })
+  latenessMs!: string | null;
+
+  /** Fingerprint of the input record's bytes (migration 1764000000002). */
+  @Column({ name: 'record_hash', type: 'text', nullable: true })
+  recordHash!: string | null;
 
   @Column({ name: 'pipeline_version', type: 'text' })
   pipelineVersion!: string;
