@@ -2,6 +2,7 @@
 //
 //   node test/chaos/chaos-cli.ts [--profile ci|long] [--seed N] [--records N] [--traffic-s N]
 //                                [--override '{"kills":5,"rebalances":1}'] [--run-dir DIR] [--no-build]
+//   node test/chaos/chaos-cli.ts --probe offset-visibility   (a broker probe; see docs/exactly-once.md)
 //
 // Defaults: CHAOS_PROFILE (else ci), CHAOS_SEED (else random). Exit code 0 when every check passed,
 // 1 when one failed, 2 on a harness error. It builds first (tsc -b) unless --no-build.
@@ -10,6 +11,8 @@
 // erasable syntax and no `import` statements), then registers a module hook that compiles every other
 // .ts file it loads with SWC the way Jest does, and loads the harness (chaos-run.ts) through it.
 import type * as ChaosRun from './chaos-run';
+import type * as ChaosStack from './chaos-stack';
+import type * as Probe from './offset-visibility-probe';
 
 const nodeModule = process.getBuiltinModule('node:module');
 const { readFileSync, existsSync } = process.getBuiltinModule('node:fs');
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     'traffic-s': { type: 'string' },
     override: { type: 'string' },
     'run-dir': { type: 'string' },
+    probe: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
   },
@@ -81,6 +85,7 @@ async function main(): Promise<number> {
     if (tsc.status !== 0) return 2;
   }
   registerSwc();
+  if (values.probe !== undefined) return probe(values.probe);
   const chaos = load('./chaos-run.ts') as typeof ChaosRun;
   const profile = values.profile ?? process.env['CHAOS_PROFILE'] ?? 'ci';
   if (profile !== 'ci' && profile !== 'long') throw new Error(`unknown profile ${profile} (ci or long)`);
@@ -105,6 +110,27 @@ async function main(): Promise<number> {
     ...(seedText === undefined ? {} : { seed: Number(seedText) }),
   });
   return summary.ok ? 0 : 1;
+}
+
+async function probe(name: string): Promise<number> {
+  if (name !== 'offset-visibility') throw new Error(`unknown probe ${name} (offset-visibility)`);
+  const { startProbeBroker } = load('./chaos-stack.ts') as typeof ChaosStack;
+  const { probeOffsetVisibility } = load('./offset-visibility-probe.ts') as typeof Probe;
+  const { mkdtemp, rm } = process.getBuiltinModule('node:fs/promises');
+  const runDir = await mkdtemp(path.join(process.getBuiltinModule('node:os').tmpdir(), 'chaos-probe-'));
+  const log = (msg: string) => process.stdout.write(`${msg}\n`);
+  const broker = await startProbeBroker({ runDir, log });
+  try {
+    const result = await probeOffsetVisibility(broker.bootstrap);
+    for (const example of result.examples) log(example);
+    log(
+      `offset-visibility: ${result.stale} of ${result.rounds} rounds read a stale committed offset right after the fencing InitProducerId`,
+    );
+    return 0;
+  } finally {
+    await broker.stop();
+    await rm(runDir, { recursive: true, force: true });
+  }
 }
 
 main().then(

@@ -385,8 +385,9 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosSummary
     const aimBetweenCommits = async (slot: ProcessorSlot, partitions: readonly number[]) => {
       const deadline = Date.now() + 3_000;
       while (Date.now() < deadline && slot.running) {
-        const open = await observer.openBatches(partitions).catch(() => []);
-        if (open.length > 0) return true;
+        const open = await observer.openBatches(partitions).catch(() => undefined);
+        if (open === undefined) await sleep(50);
+        else if (open.length > 0) return true;
       }
       return false;
     };

@@ -184,6 +184,17 @@ export class ChaosStack {
   }
 }
 
+/** A broker alone, on its own ports (39192/39193 by default), for probes of broker behaviour. */
+export async function startProbeBroker(opts: {
+  runDir: string;
+  log: (msg: string) => void;
+  port?: number;
+}): Promise<KafkaBroker> {
+  const libDir = await ensureKafkaDistribution({ cacheDir: defaultCacheDir(), log: opts.log });
+  const port = opts.port ?? 39192;
+  return startKafka({ libDir, runDir: opts.runDir, port, controllerPort: port + 1, log: opts.log });
+}
+
 function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
