@@ -334,11 +334,32 @@ async function waitForHttp(url: string, timeoutMs: number): Promise<void> {
   }
 }
 
+/**
+ * `npm run bench|soak|chaos`: those scripts import installed packages and run the built processor, so
+ * install and build (incremental: fast when nothing changed, and never a stale dist) before them.
+ */
+async function tool(): Promise<number> {
+  const [script, ...args] = process.argv.slice(3);
+  if (script === undefined) throw new Error('usage: node tools/dev.ts tool <script.ts> [args...]');
+  await ensureInstalled();
+  await runSteps([compileStep]);
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [script, ...args], { cwd: repoRoot, stdio: 'inherit' });
+    // A terminal's Ctrl-C reaches the whole process group; npm's SIGTERM reaches this process only:
+    // pass that on, so the tool can stop its stack.
+    onSignals((signal) => {
+      if (signal !== 'SIGINT') child.kill(signal);
+    });
+    child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : 1)));
+  });
+}
+
 const command = process.argv[2] ?? 'start';
 const commands: Record<string, () => Promise<number>> = {
   test,
   start: () => start(true),
   stack: () => start(false),
+  tool,
 };
 const selected = commands[command];
 if (!selected) {

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../stack/local-stack.ts';
 import { startProcess } from '../stack/managed-process.ts';
+import { metric } from './common.ts';
 
 const { values } = parseArgs({
   options: {
@@ -74,14 +75,6 @@ interface Sample {
   events: number;
   events_per_s: number;
 }
-const metric = (text: string, name: string): number => {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (line.startsWith(`${name} `) || line.startsWith(`${name}{`))
-      sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-};
 const samples: Sample[] = [];
 const started = Date.now();
 const state = { stopping: false };

@@ -1,0 +1,82 @@
+// The benchmark's own Kafka broker and PostgreSQL (fresh data, never the external KAFKA_BROKERS /
+// DATABASE_URL: a benchmark must know what it measures), with the pids bench.ts samples CPU from.
+// Same building blocks as tools/stack/local-stack.ts.
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { mkdir, rm } from 'node:fs/promises';
+import { ensureKafkaDistribution, startKafka, type KafkaBroker } from '../stack/kafka/kafka-broker.ts';
+import { cacheDir } from '../stack/local-stack.ts';
+import { startPostgres, type PostgresServer } from '../stack/postgres-server.ts';
+
+export interface BenchStack {
+  readonly kafkaBrokers: string;
+  readonly databaseUrl: string;
+  readonly kafkaPid: number;
+  readonly postgresPid: number;
+  /** Stops both; removes the broker's data (GBs after a full run) unless `keepData`. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
+}
+
+export async function startBenchStack(opts: {
+  repoRoot: string;
+  runDir: string;
+  ports: { kafka: number; kafkaController: number; postgres: number };
+  database: string;
+  log: (msg: string) => void;
+}): Promise<BenchStack> {
+  await mkdir(opts.runDir, { recursive: true });
+  const kafkaStarting = ensureKafkaDistribution({ cacheDir: cacheDir(), log: opts.log }).then((libDir) =>
+    startKafka({
+      libDir,
+      runDir: opts.runDir,
+      port: opts.ports.kafka,
+      controllerPort: opts.ports.kafkaController,
+      log: opts.log,
+    }),
+  );
+  const pgStarting = startPostgres({
+    repoRoot: opts.repoRoot,
+    runDir: opts.runDir,
+    port: opts.ports.postgres,
+    log: opts.log,
+  });
+  const [k, p] = await Promise.allSettled([kafkaStarting, pgStarting]);
+  const broker: KafkaBroker | undefined = k.status === 'fulfilled' ? k.value : undefined;
+  const postgres: PostgresServer | undefined = p.status === 'fulfilled' ? p.value : undefined;
+  const stop = async (stopOpts?: { keepData?: boolean }) => {
+    await Promise.allSettled([broker?.stop(), postgres?.stop()]);
+    if (stopOpts?.keepData !== true) {
+      await rm(path.join(opts.runDir, 'kafka', 'data'), { recursive: true, force: true });
+    }
+  };
+  try {
+    if (k.status === 'rejected') throw k.reason;
+    if (p.status === 'rejected') throw p.reason;
+    if (broker === undefined || postgres === undefined) throw new Error('stack did not start');
+    const databaseUrl = await createDatabase(opts.repoRoot, postgres.url, opts.database);
+    return {
+      kafkaBrokers: broker.bootstrap,
+      databaseUrl,
+      kafkaPid: broker.pid,
+      postgresPid: postgres.pid,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function createDatabase(repoRoot: string, adminUrl: string, name: string): Promise<string> {
+  const pg = createRequire(path.join(repoRoot, 'package.json'))('pg') as typeof import('pg');
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(`CREATE DATABASE ${name}`);
+  } finally {
+    await client.end();
+  }
+  const url = new URL(adminUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}

@@ -1,0 +1,741 @@
+// Throughput/latency benchmark with same-run baselines (`npm run bench`, docs/benchmarks.md).
+// Starts its own Kafka (49092/49093) and Postgres (54333) with fresh data, then for each configuration
+// steps the offered load up (2k, 5k, 10k, 20k, 40k, ... events/s) until it saturates: per step a fresh
+// load generator (tools/bench/load-generator.ts) runs for warm-up + window; during the window the
+// independent read_committed probe (tools/bench/latency-probe.ts) measures committed outputs/s and
+// produce → read latency, and /proc gives the CPU and memory of every process.
+// Configurations: `exactly-once` (the processor, default settings: transactions, Postgres state and
+// audit rows) and `passthrough` (tools/bench/passthrough.ts: plain kafkajs consume → produce).
+//
+//   node tools/bench/bench.ts [--quick] [--configs exactly-once,passthrough] [--steps 2000,5000,...]
+//     [--warmup-s 10] [--window-s 40] [--partitions 4] [--payload-bytes 256] [--duplicate-ratio 0.1]
+//     [--late-ratio 0.01] [--keys 10000] [--zipf 0.9] [--no-profile] [--out-dir docs/benchmarks]
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { Kafka, logLevel, type Admin } from 'kafkajs';
+import { KAFKA_VERSION } from '../stack/kafka/kafka-broker.ts';
+import { startProcess, type ManagedProcess } from '../stack/managed-process.ts';
+import { startBenchStack, type BenchStack } from './bench-stack.ts';
+import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
+import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
+import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
+import {
+  cpuBetween,
+  cpuSnapshot,
+  memorySnapshot,
+  round2,
+  type CpuSnapshot,
+  type Watched,
+} from './proc-stats.ts';
+import {
+  processorTable,
+  ratioTable,
+  ratios,
+  stepTable,
+  summarise,
+  type ConfigName,
+  type ConfigSummary,
+  type StepResult,
+} from './report.ts';
+import { formatMs, formatRate, saturationSvg } from './svg.ts';
+
+const { values } = parseArgs({
+  allowNegative: true,
+  options: {
+    quick: { type: 'boolean', default: false },
+    configs: { type: 'string', default: 'exactly-once,passthrough' },
+    steps: { type: 'string' },
+    'warmup-s': { type: 'string' },
+    'window-s': { type: 'string' },
+    'drain-s': { type: 'string' },
+    partitions: { type: 'string', default: '4' },
+    'payload-bytes': { type: 'string', default: '256' },
+    'duplicate-ratio': { type: 'string', default: '0.1' },
+    'late-ratio': { type: 'string', default: '0.01' },
+    keys: { type: 'string', default: '10000' },
+    zipf: { type: 'string', default: '0.9' },
+    profile: { type: 'boolean' },
+    'keep-data': { type: 'boolean', default: false },
+    'out-dir': { type: 'string' },
+    /** Extra environment for the processor, KEY=VALUE (repeatable): tuning experiments without code changes. */
+    'processor-env': { type: 'string', multiple: true, default: [] },
+    /** Names the run's output files (bench-<date>-<label>.json) and marks it in the results. */
+    label: { type: 'string' },
+  },
+});
+const quick = values.quick;
+const configs = values.configs.split(',').map((c): ConfigName => {
+  if (c !== 'exactly-once' && c !== 'passthrough') throw new Error(`--configs: unknown ${c}`);
+  return c;
+});
+const offeredSteps = (
+  values.steps ?? (quick ? '2000,10000,40000' : '2000,5000,10000,20000,40000,80000,160000')
+)
+  .split(',')
+  .map(Number);
+const warmupS = Number(values['warmup-s'] ?? (quick ? 5 : 10));
+const windowS = Number(values['window-s'] ?? (quick ? 15 : 40));
+const drainMaxS = Number(values['drain-s'] ?? (quick ? 15 : 60));
+const partitions = Number(values.partitions);
+const profile = values.profile ?? !quick;
+const load = {
+  'payload-bytes': values['payload-bytes'],
+  'duplicate-ratio': values['duplicate-ratio'],
+  'late-ratio': values['late-ratio'],
+  keys: values.keys,
+  zipf: values.zipf,
+  partitions: values.partitions,
+};
+
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const started = new Date();
+const runDir = path.join(repoRoot, '.run', `${started.toISOString().replace(/[:.]/g, '-')}-bench`);
+const date = started.toISOString().slice(0, 10);
+const outDir = path.resolve(repoRoot, values['out-dir'] ?? (quick ? runDir : 'docs/benchmarks'));
+const label = values.label ?? (quick ? 'quick' : undefined);
+const outBase = path.join(
+  outDir,
+  `bench-${date}${label === undefined ? '' : `-${label.replace(/[^\w.-]/g, '_')}`}`,
+);
+const processorEnv = Object.fromEntries(
+  values['processor-env'].map((kv) => {
+    const i = kv.indexOf('=');
+    if (i <= 0) throw new Error(`--processor-env ${kv}: expected KEY=VALUE`);
+    return [kv.slice(0, i), kv.slice(i + 1)];
+  }),
+);
+const PORTS = { kafka: 49092, kafkaController: 49093, postgres: 54333 };
+const HTTP_PORT = 3093;
+const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
+const script = (name: string) => path.join(repoRoot, 'tools', 'bench', name);
+
+// ---- processes ------------------------------------------------------------------------------------
+
+interface Sut {
+  readonly config: ConfigName;
+  /** Epoch ms the system under test was spawned (a --cpu-prof profile starts then). */
+  readonly spawnedAt: number;
+  readonly sutLog: string;
+  readonly process: ManagedProcess;
+  readonly probe: ManagedProcess;
+  readonly probeLog: string;
+  readonly input: string;
+  readonly group: string;
+  readonly metricsUrl: string | null;
+}
+
+const running = new Set<ManagedProcess>();
+function spawnNode(name: string, args: readonly string[], env: NodeJS.ProcessEnv, logFile: string) {
+  const p = startProcess(name, process.execPath, args, { cwd: repoRoot, env, logFile });
+  running.add(p);
+  void p.exited.then(() => running.delete(p));
+  return p;
+}
+
+/** The environment for child processes, without anything pointing them at other systems. */
+function cleanEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of Object.keys(env)) {
+    if (k.startsWith('OTEL_') || k === 'KAFKA_BROKERS' || k === 'DATABASE_URL' || k === 'NODE_OPTIONS')
+      Reflect.deleteProperty(env, k);
+  }
+  return env;
+}
+
+interface JsonLine {
+  readonly type?: string;
+  readonly [k: string]: unknown;
+}
+
+async function readJsonLines(file: string): Promise<JsonLine[]> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const out: JsonLine[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      out.push(JSON.parse(line) as JsonLine);
+    } catch {
+      // a partial last line
+    }
+  }
+  return out;
+}
+
+async function waitFor(
+  what: string,
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  proc?: ManagedProcess,
+) {
+  const deadline = Date.now() + timeoutMs;
+  const state = { exited: false };
+  void proc?.exited.then(() => (state.exited = true));
+  while (!(await check())) {
+    if (state.exited) throw new Error(`${what}: the process exited (see its log in ${runDir})`);
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not after ${timeoutMs / 1000} s (logs in ${runDir})`);
+    await sleep(200);
+  }
+}
+
+const hasLine = (file: string, type: string) => async () =>
+  (await readJsonLines(file)).some((l) => l.type === type);
+
+async function createTopics(admin: Admin, topics: readonly string[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !existing.has(t));
+  if (missing.length === 0) return;
+  await admin.createTopics({
+    waitForLeaders: true,
+    topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: 1 })),
+  });
+}
+
+async function startSut(
+  stack: BenchStack,
+  admin: Admin,
+  config: ConfigName,
+  opts: { prefix: string; cpuProfileDir?: string },
+): Promise<Sut> {
+  const t = (s: string) => `${opts.prefix}.${s}`;
+  const input = t('in');
+  const outputs =
+    config === 'exactly-once' ? [t('deduped'), t('duplicates'), t('late'), t('dlq')] : [t('out')];
+  await createTopics(admin, [input, ...outputs]);
+  const env = cleanEnv();
+  const tag = opts.prefix.replace(/\W/g, '-');
+  let process_: ManagedProcess;
+  let group: string;
+  let sutLog: string;
+  const spawnedAt = Date.now();
+  let metricsUrl: string | null = null;
+  if (config === 'exactly-once') {
+    const pipeline = tag.replace(/^bench-/, 'bench');
+    group = `dedup-${pipeline}`;
+    const [deduped, duplicates, late, dlq] = outputs;
+    sutLog = path.join(runDir, `${tag}-processor.log`);
+    process_ = spawnNode(
+      'processor',
+      [
+        ...(opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`]),
+        'apps/processor/dist/main.js',
+      ],
+      {
+        ...env,
+        KAFKA_BROKERS: stack.kafkaBrokers,
+        DATABASE_URL: stack.databaseUrl,
+        HTTP_PORT: String(HTTP_PORT),
+        PIPELINE_NAME: pipeline,
+        TOPIC_INPUT: input,
+        TOPIC_OUTPUT: deduped,
+        TOPIC_DUPLICATES: duplicates,
+        TOPIC_LATE: late,
+        TOPIC_DLQ: dlq,
+        TOPIC_PARTITIONS: String(partitions),
+        ...processorEnv,
+      },
+      sutLog,
+    );
+    metricsUrl = `http://127.0.0.1:${HTTP_PORT}/metrics`;
+    await waitFor(
+      'processor ready',
+      async () => {
+        try {
+          return (await fetch(`http://127.0.0.1:${HTTP_PORT}/health/ready`)).ok;
+        } catch {
+          return false;
+        }
+      },
+      90_000,
+      process_,
+    );
+  } else {
+    group = `${tag}-passthrough`;
+    sutLog = path.join(runDir, `${tag}-passthrough.log`);
+    const logFile = sutLog;
+    process_ = spawnNode(
+      'passthrough',
+      [
+        script('passthrough.ts'),
+        '--brokers',
+        stack.kafkaBrokers,
+        '--input',
+        input,
+        '--output',
+        outputs[0] ?? '',
+        '--group',
+        group,
+      ],
+      env,
+      logFile,
+    );
+    await waitFor('pass-through joined its group', hasLine(logFile, 'ready'), 60_000, process_);
+  }
+  const probeLog = path.join(runDir, `${tag}-probe.log`);
+  const probe = spawnNode(
+    'probe',
+    [
+      script('latency-probe.ts'),
+      '--brokers',
+      stack.kafkaBrokers,
+      '--topics',
+      outputs.join(','),
+      '--group',
+      `${tag}-probe`,
+    ],
+    env,
+    probeLog,
+  );
+  await waitFor('latency probe joined its group', hasLine(probeLog, 'ready'), 60_000, probe);
+  return { config, spawnedAt, sutLog, process: process_, probe, probeLog, input, group, metricsUrl };
+}
+
+async function stopSut(sut: Sut): Promise<void> {
+  await sut.process.stop(20_000);
+  await sut.probe.stop();
+}
+
+// ---- measurement ----------------------------------------------------------------------------------
+
+async function inputLag(admin: Admin, sut: Sut): Promise<number> {
+  const [ends, committed] = await Promise.all([
+    admin.fetchTopicOffsets(sut.input),
+    admin.fetchOffsets({ groupId: sut.group, topics: [sut.input] }),
+  ]);
+  const done = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, BigInt(p.offset)]));
+  let lag = 0n;
+  for (const p of ends) {
+    const low = BigInt(p.low);
+    const c = done.get(p.partition) ?? -1n;
+    lag += BigInt(p.high) - (c < low ? low : c);
+  }
+  return Number(lag);
+}
+
+interface Snapshot {
+  readonly cpu: CpuSnapshot;
+  readonly lag: number;
+  readonly metrics: string | null;
+}
+
+async function snapshot(admin: Admin, sut: Sut, watched: readonly Watched[]): Promise<Snapshot> {
+  const metrics =
+    sut.metricsUrl === null
+      ? null
+      : await fetch(sut.metricsUrl)
+          .then((r) => r.text())
+          .catch(() => null);
+  const cpu = cpuSnapshot(watched);
+  return { cpu, lag: await inputLag(admin, sut), metrics };
+}
+
+/** Sums the per-second lines (of the generator or the probe) whose middle falls in [from, to]. */
+function inWindow(lines: readonly JsonLine[], from: number, to: number): JsonLine[] {
+  return lines.filter((l) => {
+    if (l.type !== 'tick' || typeof l['t0'] !== 'number' || typeof l['t1'] !== 'number') return false;
+    const mid = (l['t0'] + l['t1']) / 2;
+    return mid >= from && mid <= to;
+  });
+}
+const seconds = (lines: readonly JsonLine[]) =>
+  lines.reduce((a, l) => a + (Number(l['t1']) - Number(l['t0'])), 0) / 1000;
+const sum = (lines: readonly JsonLine[], key: string) => lines.reduce((a, l) => a + Number(l[key] ?? 0), 0);
+
+async function runStep(
+  stack: BenchStack,
+  admin: Admin,
+  sut: Sut,
+  offered: number,
+  label: string,
+): Promise<StepResult> {
+  const genLog = path.join(runDir, `${label}-generator-${offered}.log`);
+  const gen = spawnNode(
+    'generator',
+    [
+      script('load-generator.ts'),
+      '--brokers',
+      stack.kafkaBrokers,
+      '--topic',
+      sut.input,
+      '--rate',
+      String(offered),
+      '--duration-s',
+      String(warmupS + windowS + 1),
+      ...Object.entries(load).flatMap(([k, v]) => [`--${k}`, v]),
+    ],
+    cleanEnv(),
+    genLog,
+  );
+  const watched: Watched[] = [
+    { name: 'sut', pid: sut.process.pid },
+    { name: 'broker', pid: stack.kafkaPid },
+    { name: 'postgres', pid: stack.postgresPid, tree: true },
+    { name: 'generator', pid: gen.pid },
+    { name: 'probe', pid: sut.probe.pid },
+    { name: 'harness', pid: process.pid },
+  ];
+  let a: Snapshot;
+  let b: Snapshot;
+  let mem: Record<string, number>;
+  try {
+    await waitFor('load generator started', hasLine(genLog, 'start'), 30_000, gen);
+    await sleep(warmupS * 1000);
+    a = await snapshot(admin, sut, watched);
+    await sleep(windowS * 1000);
+    b = await snapshot(admin, sut, watched);
+    mem = memorySnapshot(watched);
+    await Promise.race([gen.exited, sleep(30_000)]);
+  } finally {
+    await gen.stop();
+  }
+  // Drain only a step that kept up (the next one starts from an empty backlog); after a saturated
+  // step the run moves on to the next configuration with fresh topics.
+  const from = a.cpu.at;
+  const to = b.cpu.at;
+  const windowSeconds = (to - from) / 1000;
+  const lagGrowth = b.lag - a.lag;
+  await sleep(1500); // the probe's tick covering the window's end
+  const genTicks = inWindow(await readJsonLines(genLog), from, to);
+  const probeTicks = inWindow(await readJsonLines(sut.probeLog), from, to);
+  const sent = Math.round(sum(genTicks, 'acked') / Math.max(seconds(genTicks), 1e-3));
+  const measured = sum(probeTicks, 'n');
+  const achieved = Math.round(measured / Math.max(seconds(probeTicks), 1e-3));
+  const hist = new LatencyHistogram();
+  for (const t of probeTicks) hist.merge(t['h'] as SparseHistogram, Number(t['max'] ?? 0));
+  const q = (p: number) => Math.round(10 * (hist.quantile(p) ?? 0)) / 10;
+  const usage = cpuBetween(a.cpu, b.cpu, os.cpus().length);
+  const ours = Object.values(usage.cores).reduce((x, y) => x + y, 0);
+
+  let processor: StepResult['processor'] = null;
+  let sutRate: number | null = null;
+  if (a.metrics !== null && b.metrics !== null) {
+    const d = (name: string) => metric(b.metrics ?? '', name) - metric(a.metrics ?? '', name);
+    const batches = d('dedup_batch_records_count');
+    sutRate = Math.round(d('dedup_events_total') / windowSeconds);
+    processor = {
+      transactions_per_s: round2(d('dedup_kafka_transactions_total') / windowSeconds),
+      mean_batch_records: batches > 0 ? round2(d('dedup_batch_records_sum') / batches) : 0,
+      batch_p99_ms: ((v) => (v === null ? null : v * 1000))(
+        histogramQuantile(
+          histogramBuckets(a.metrics, 'dedup_batch_duration_seconds'),
+          histogramBuckets(b.metrics, 'dedup_batch_duration_seconds'),
+          0.99,
+        ),
+      ),
+      mean_batch_ms:
+        batches > 0
+          ? round2((1000 * d('dedup_batch_duration_seconds_sum')) / d('dedup_batch_duration_seconds_count'))
+          : 0,
+      own_e2e_p99_ms: ((v) => (v === null ? null : v * 1000))(
+        histogramQuantile(
+          histogramBuckets(a.metrics, 'dedup_end_to_end_latency_seconds'),
+          histogramBuckets(b.metrics, 'dedup_end_to_end_latency_seconds'),
+          0.99,
+        ),
+      ),
+    };
+  } else if (sut.config === 'passthrough') {
+    const ticks = inWindow(await readJsonLines(sut.sutLog), from, to);
+    sutRate = Math.round(sum(ticks, 'n') / Math.max(seconds(ticks), 1e-3));
+  }
+
+  const followed = sent > 0 ? achieved / sent : 0;
+  const reasons: string[] = [];
+  let status: StepResult['status'] = 'ok';
+  if (
+    followed < 0.9 &&
+    sutRate !== null &&
+    sutRate >= 0.95 * sent &&
+    lagGrowth <= 0.05 * sent * windowSeconds
+  ) {
+    status = 'probe-limited';
+    reasons.push(
+      `the system kept up (${formatRate(sutRate)}/s) but the probe read ${Math.round(followed * 100)} %`,
+    );
+  } else {
+    if (followed < 0.9) reasons.push(`achieved ${Math.round(followed * 100)} % of sent`);
+    if (lagGrowth > 0.05 * sent * windowSeconds) reasons.push(`lag +${lagGrowth}`);
+    if (reasons.length > 0) status = 'saturated';
+  }
+  let drain: number | null = null;
+  if (status === 'ok') {
+    const drainStart = Date.now();
+    let lag = await inputLag(admin, sut);
+    while (lag > 0 && Date.now() - drainStart < drainMaxS * 1000) {
+      await sleep(500);
+      lag = await inputLag(admin, sut);
+    }
+    if (lag === 0) drain = round2((Date.now() - drainStart) / 1000);
+    else {
+      status = 'saturated';
+      reasons.push(`lag ${lag} not drained ${drainMaxS} s after the load stopped`);
+    }
+  }
+  if (status === 'ok' && sent < 0.95 * offered) {
+    status = 'generator-limited';
+    reasons.push(`the generator reached ${Math.round((100 * sent) / offered)} % of the offer`);
+  }
+  return {
+    config: sut.config,
+    offered,
+    sent,
+    achieved,
+    sut_rate: sutRate,
+    window: { from, to },
+    window_s: round2(windowSeconds),
+    records_measured: measured,
+    latency_ms:
+      hist.count === 0 ? null : { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: Math.round(hist.max) },
+    lag_start: a.lag,
+    lag_end: b.lag,
+    drain_s: drain,
+    cpu: usage.cores,
+    machine_cores: usage.machineCores,
+    other_cores: round2(Math.max(0, usage.machineCores - ours)),
+    other_processes: usage.others,
+    mem_mb: mem,
+    processor,
+    status,
+    why: reasons.join('; '),
+  };
+}
+
+function printStep(s: StepResult): void {
+  const lat = s.latency_ms;
+  log(
+    `${s.config} ${formatRate(s.offered)}/s: sent ${formatRate(s.sent)}/s, achieved ${formatRate(s.achieved)}/s, ` +
+      `p50/p99/p99.9 ${lat === null ? '–' : `${formatMs(lat.p50)}/${formatMs(lat.p99)}/${formatMs(lat.p999)}`}, ` +
+      `lag ${s.lag_start}→${s.lag_end}, cpu ${JSON.stringify(s.cpu)} box ${s.machine_cores}` +
+      `${s.other_cores > 0.15 ? ` (${s.other_cores} not ours: ${JSON.stringify(s.other_processes)})` : ''} → ${s.status}${s.why === '' ? '' : ` (${s.why})`}`,
+  );
+}
+
+// ---- the run --------------------------------------------------------------------------------------
+
+function machine() {
+  const java = spawnSync('java', ['-version'], { encoding: 'utf8' });
+  const cpus = os.cpus();
+  return {
+    cpu_model: cpus[0]?.model ?? 'unknown',
+    cpus: cpus.length,
+    memory_gib: Math.round(os.totalmem() / 2 ** 30),
+    kernel: os.release(),
+    node: process.version,
+    java: java.stderr.split('\n')[0] ?? 'unknown',
+    kafka: KAFKA_VERSION,
+    load_average_at_start: os.loadavg().map(round2),
+  };
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const { createRequire } = await import('node:module');
+  const pg = createRequire(path.join(repoRoot, 'package.json'))('pg') as typeof import('pg');
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const r = await client.query<{ server_version: string }>('SHOW server_version');
+    return r.rows[0]?.server_version ?? 'unknown';
+  } finally {
+    await client.end();
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  await mkdir(runDir, { recursive: true });
+  const foreign = spawnSync('pgrep', ['-fa', 'chaos'], { encoding: 'utf8' }).stdout.trim();
+  if (foreign !== '') log(`WARNING: other load on this machine (pgrep chaos):\n${foreign}`);
+  const stack = await startBenchStack({ repoRoot, runDir, ports: PORTS, database: 'dedup_bench', log });
+  const kafka = new Kafka({
+    clientId: 'bench-harness',
+    brokers: [stack.kafkaBrokers],
+    logLevel: logLevel.WARN,
+  });
+  const admin = kafka.admin();
+  const steps: StepResult[] = [];
+  let profileStep: StepResult | undefined;
+  let profileSummary: ProfileSummary | undefined;
+  const stopAll = async () => {
+    for (const p of [...running]) await p.stop();
+    await admin.disconnect().catch(() => undefined);
+    await stack.stop({ keepData: values['keep-data'] });
+  };
+  process.once('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  const pgVersion = await postgresVersion(stack.databaseUrl);
+  try {
+    const migrate = spawnSync(process.execPath, ['apps/processor/dist/cli/migrate.js'], {
+      cwd: repoRoot,
+      env: { ...cleanEnv(), DATABASE_URL: stack.databaseUrl },
+    });
+    if (migrate.status !== 0) throw new Error(`migrations failed: ${migrate.stderr.toString()}`);
+    await admin.connect();
+    for (const config of configs) {
+      const prefix = config === 'exactly-once' ? 'bench.eo' : 'bench.pt';
+      log(`▶ ${config}: starting`);
+      const sut = await startSut(stack, admin, config, { prefix });
+      for (const offered of offeredSteps) {
+        const step = await runStep(stack, admin, sut, offered, prefix);
+        steps.push(step);
+        printStep(step);
+        if (step.status !== 'ok') break;
+      }
+      await stopSut(sut);
+    }
+    if (profile && configs.includes('exactly-once')) {
+      const eo = summarise('exactly-once', steps);
+      const rate = eo.saturated_at ?? Math.max(...offeredSteps);
+      const dir = path.join(runDir, 'cpuprofile');
+      log(`▶ profile: the processor with --cpu-prof at ${formatRate(rate)}/s offered (${dir})`);
+      const sut = await startSut(stack, admin, 'exactly-once', { prefix: 'bench.prof', cpuProfileDir: dir });
+      profileStep = await runStep(stack, admin, sut, rate, 'bench.prof');
+      printStep(profileStep);
+      await stopSut(sut);
+      const file = (await readdir(dir).catch(() => [])).find((f) => f.endsWith('.cpuprofile'));
+      if (file === undefined) log('no .cpuprofile was written');
+      else
+        // Only the step's measurement window: not the start-up, the warm-up or the shutdown.
+        profileSummary = await summariseProfile(path.join(dir, file), {
+          fromS: (profileStep.window.from - sut.spawnedAt) / 1000,
+          toS: (profileStep.window.to - sut.spawnedAt) / 1000,
+        });
+    }
+  } finally {
+    await stopAll();
+  }
+
+  const summaries: ConfigSummary[] = configs.map((c) => summarise(c, steps));
+  const eo = summaries.find((s) => s.config === 'exactly-once');
+  const pt = summaries.find((s) => s.config === 'passthrough');
+  const eo10k = steps.find((s) => s.config === 'exactly-once' && s.offered === 10_000);
+  const targets = {
+    sustained_50k_exactly_once: {
+      target: '≥ 50,000 events/s with exactly-once and audit rows',
+      measured: eo?.capacity ?? null,
+      met: eo !== undefined && eo.capacity >= 50_000 && (eo.knee ?? 0) >= 50_000,
+    },
+    half_of_passthrough: {
+      target: '≥ 0.5 × the pass-through capacity',
+      measured:
+        eo !== undefined && pt !== undefined && pt.capacity > 0 ? round2(eo.capacity / pt.capacity) : null,
+      passthrough_saturated: pt?.saturated_at !== null,
+      met: eo !== undefined && pt !== undefined && pt.capacity > 0 && eo.capacity / pt.capacity >= 0.5,
+    },
+    p99_50ms_at_10k: {
+      target: 'p99 ≤ 50 ms at 10k events/s offered',
+      measured: eo10k?.latency_ms?.p99 ?? null,
+      step_status: eo10k?.status ?? 'not run (saturated below 10k)',
+      met: eo10k !== undefined && eo10k.status === 'ok' && (eo10k.latency_ms?.p99 ?? Infinity) <= 50,
+    },
+  };
+  const result = {
+    date: started.toISOString(),
+    command: `node tools/bench/bench.ts ${process.argv.slice(2).join(' ')}`.trim(),
+    label: label ?? null,
+    git_commit: spawnSync('git', ['rev-parse', '--short', 'HEAD'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    }).stdout.trim(),
+    machine: { ...machine(), postgres: pgVersion },
+    duration_s: Math.round((Date.now() - t0) / 1000),
+    settings: {
+      steps: offeredSteps,
+      warmup_s: warmupS,
+      window_s: windowS,
+      drain_max_s: drainMaxS,
+      load,
+      processor:
+        'defaults (exactly-once, event_id key, sliding 1 h window, audit rows, DATABASE_POOL_SIZE 10)',
+      passthrough: 'kafkajs eachBatch → producer.sendBatch(acks=-1), autoCommit, 4 partitions concurrently',
+    },
+    steps,
+    summaries,
+    ratios: {
+      per_step: ratios(steps),
+      at_saturation:
+        eo !== undefined && pt !== undefined && pt.capacity > 0 ? round2(eo.capacity / pt.capacity) : null,
+    },
+    targets,
+    profile: profileStep === undefined ? null : { step: profileStep, summary: profileSummary ?? null },
+    run_dir: path.relative(repoRoot, runDir),
+  };
+  await mkdir(outDir, { recursive: true });
+  await writeFile(`${outBase}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  const colors: Record<ConfigName, string> = { 'exactly-once': '#1f77b4', passthrough: '#ff7f0e' };
+  await writeFile(
+    `${outBase}.svg`,
+    saturationSvg(
+      configs.map((c) => ({
+        name: c === 'exactly-once' ? 'exactly-once (processor)' : 'pass-through (kafkajs)',
+        color: colors[c],
+        points: steps
+          .filter((s) => s.config === c)
+          .map((s) => ({
+            offered: s.offered,
+            achieved: s.achieved,
+            p99: s.latency_ms?.p99 ?? null,
+            saturated: s.status === 'saturated',
+          })),
+      })),
+      {
+        title: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''} · ${date} · ${os.cpus().length} cores · ${partitions} partitions`,
+        throughputTarget: 50_000,
+        latencyTargetMs: 50,
+      },
+    ),
+  );
+
+  const text: string[] = ['', '## Steps', '', stepTable(steps)];
+  if (steps.some((s) => s.processor !== null))
+    text.push('## The processor’s own view', '', processorTable(steps));
+  if (eo !== undefined && pt !== undefined) {
+    text.push('## Exactly-once / pass-through', '', ratioTable(steps));
+    text.push(
+      `At saturation: exactly-once ${formatRate(eo.capacity)}/s (knee ${eo.knee === null ? '< first step' : formatRate(eo.knee)}/s), ` +
+        `pass-through ${formatRate(pt.capacity)}/s${pt.saturated_at === null ? ' (not saturated: a lower bound)' : ''}` +
+        ` → ratio ${result.ratios.at_saturation ?? '–'}${pt.saturated_at === null ? ' (an upper bound)' : ''}`,
+      '',
+    );
+  }
+  for (const s of summaries) {
+    text.push(
+      `${s.config}: knee ${s.knee === null ? 'below the first step' : `${formatRate(s.knee)}/s`}, ` +
+        `saturated at ${s.saturated_at === null ? '– (not reached)' : `${formatRate(s.saturated_at)}/s offered`}, ` +
+        `capacity ${formatRate(s.capacity)}/s`,
+    );
+  }
+  text.push('', '## Targets', '');
+  for (const t of Object.values(targets))
+    text.push(`- ${t.met ? 'MET' : 'NOT MET'}: ${t.target} — measured ${String(t.measured)}`);
+  if (profileSummary !== undefined) {
+    text.push(
+      '',
+      `## Processor CPU profile (${profileSummary.profiled_s} s, main thread busy ${profileSummary.busy_pct} %)`,
+      '',
+    );
+    text.push('By origin (self time):');
+    for (const h of profileSummary.by_origin.slice(0, 10))
+      text.push(`  ${h.self_pct.toFixed(1).padStart(5)} %  ${h.name}`);
+    text.push('Top functions (self time):');
+    for (const h of profileSummary.top_functions)
+      text.push(`  ${h.self_pct.toFixed(1).padStart(5)} %  ${h.name}`);
+  }
+  text.push(
+    '',
+    `wrote ${path.relative(repoRoot, outBase)}.json and .svg; logs in ${path.relative(repoRoot, runDir)}`,
+  );
+  text.push(`total ${Math.round((Date.now() - t0) / 1000)} s`);
+  process.stdout.write(`${text.join('\n')}\n`);
+}
+
+try {
+  await main();
+  process.exit(0);
+} catch (error) {
+  process.stderr.write(
+    `[bench] failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+}

@@ -1,0 +1,202 @@
+// Result types of a benchmark run and their text forms (console/markdown tables, ratios, targets).
+import { formatMs, formatRate } from './svg.ts';
+
+export type ConfigName = 'exactly-once' | 'passthrough';
+
+export interface StepResult {
+  readonly config: ConfigName;
+  /** Offered rate asked of the load generator, events/s. */
+  readonly offered: number;
+  /** What the broker acknowledged to the generator during the measurement window, events/s. */
+  readonly sent: number;
+  /** Committed outputs/s read by the independent read_committed probe during the window. */
+  readonly achieved: number;
+  /**
+   * The system's own count per second: records decided (the processor's dedup_events_total) or
+   * forwarded (the pass-through's counter). Tells a slow probe from a slow system.
+   */
+  readonly sut_rate: number | null;
+  /** The measurement window (epoch ms) and its length. */
+  readonly window: { readonly from: number; readonly to: number };
+  readonly window_s: number;
+  readonly records_measured: number;
+  /** Produce → read_committed latency of the records read during the window, ms. */
+  readonly latency_ms: { p50: number; p99: number; p999: number; max: number } | null;
+  /** Consumer-group lag on the input topic (records) at the window's start and end. */
+  readonly lag_start: number;
+  readonly lag_end: number;
+  /** Seconds until the lag was 0 after the generator stopped; null when it did not drain in time. */
+  readonly drain_s: number | null;
+  /** Cores used during the window, per process (postgres: the whole process tree). */
+  readonly cpu: Readonly<Record<string, number>>;
+  /** Machine-wide busy cores, and the part not used by any process of the benchmark. */
+  readonly machine_cores: number;
+  readonly other_cores: number;
+  /** The busiest processes that were not part of the benchmark during the window. */
+  readonly other_processes: readonly { readonly command: string; readonly cores: number }[];
+  /** MB at the window's end: RSS, postgres: PSS summed over its processes. */
+  readonly mem_mb: Readonly<Record<string, number>>;
+  /** The processor's own view (exactly-once only). */
+  readonly processor: {
+    readonly transactions_per_s: number;
+    readonly mean_batch_records: number;
+    readonly mean_batch_ms: number;
+    /** Upper bound of the bucket holding the p99 of dedup_batch_duration_seconds. */
+    readonly batch_p99_ms: number | null;
+    /** Upper bound of the bucket holding the p99 of dedup_end_to_end_latency_seconds. */
+    readonly own_e2e_p99_ms: number | null;
+  } | null;
+  readonly status: 'ok' | 'saturated' | 'generator-limited' | 'probe-limited';
+  readonly why: string;
+}
+
+export interface ConfigSummary {
+  readonly config: ConfigName;
+  /** The highest offered rate it kept up with (throughput followed, lag bounded). */
+  readonly knee: number | null;
+  /** The first offered rate it did not keep up with, or null when never reached. */
+  readonly saturated_at: number | null;
+  /** Highest sustained committed outputs/s of any step. */
+  readonly capacity: number;
+}
+
+export function summarise(config: ConfigName, steps: readonly StepResult[]): ConfigSummary {
+  const mine = steps.filter((s) => s.config === config);
+  const ok = mine.filter((s) => s.status === 'ok');
+  const sat = mine.find((s) => s.status !== 'ok');
+  return {
+    config,
+    knee: ok.length === 0 ? null : Math.max(...ok.map((s) => s.offered)),
+    saturated_at: sat?.offered ?? null,
+    capacity: Math.max(0, ...mine.map((s) => s.achieved)),
+  };
+}
+
+const fmtLat = (n: number | undefined) => (n === undefined ? '–' : formatMs(n));
+const cores = (n: number | undefined) => (n === undefined ? '–' : n.toFixed(2));
+
+export function stepTable(steps: readonly StepResult[]): string {
+  const head = [
+    'config',
+    'offered/s',
+    'sent/s',
+    'achieved/s',
+    'p50',
+    'p99',
+    'p99.9',
+    'lag end',
+    'CPU sut',
+    'CPU broker',
+    'CPU pg',
+    'CPU gen',
+    'CPU probe',
+    'CPU box',
+    'RSS sut MB',
+    'status',
+  ];
+  const rows = steps.map((s) => [
+    s.config,
+    formatRate(s.offered),
+    formatRate(s.sent),
+    formatRate(s.achieved),
+    fmtLat(s.latency_ms?.p50),
+    fmtLat(s.latency_ms?.p99),
+    fmtLat(s.latency_ms?.p999),
+    String(s.lag_end),
+    cores(s.cpu['sut']),
+    cores(s.cpu['broker']),
+    cores(s.cpu['postgres']),
+    cores(s.cpu['generator']),
+    cores(s.cpu['probe']),
+    `${cores(s.machine_cores)}/2`,
+    String(s.mem_mb['sut'] ?? '–'),
+    s.status === 'ok' ? 'ok' : `${s.status}: ${s.why}`,
+  ]);
+  return markdownTable(head, rows, [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14]);
+}
+
+export function processorTable(steps: readonly StepResult[]): string {
+  const rows = steps.flatMap((s) =>
+    s.processor === null
+      ? []
+      : [
+          [
+            formatRate(s.offered),
+            formatRate(s.sut_rate ?? 0),
+            s.processor.transactions_per_s.toFixed(1),
+            s.processor.mean_batch_records.toFixed(0),
+            s.processor.mean_batch_ms.toFixed(1),
+            s.processor.batch_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.batch_p99_ms)}`,
+            s.processor.own_e2e_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.own_e2e_p99_ms)}`,
+            fmtLat(s.latency_ms?.p99),
+          ],
+        ],
+  );
+  return markdownTable(
+    [
+      'offered/s',
+      'decided/s (own counter)',
+      'Kafka txns/s',
+      'records/batch',
+      'ms/batch',
+      'batch p99 (histogram)',
+      'own e2e p99 (histogram)',
+      'probe p99',
+    ],
+    rows,
+    [0, 1, 2, 3, 4, 5, 6, 7],
+  );
+}
+
+export interface StepRatio {
+  readonly offered: number;
+  readonly throughput: number;
+  readonly p99: number | null;
+}
+
+export function ratios(steps: readonly StepResult[]): StepRatio[] {
+  const out: StepRatio[] = [];
+  for (const eos of steps.filter((s) => s.config === 'exactly-once')) {
+    const pt = steps.find((s) => s.config === 'passthrough' && s.offered === eos.offered);
+    if (pt === undefined || pt.achieved <= 0) continue;
+    const p99 =
+      eos.latency_ms !== null && pt.latency_ms !== null && pt.latency_ms.p99 > 0
+        ? Math.round((100 * eos.latency_ms.p99) / pt.latency_ms.p99) / 100
+        : null;
+    out.push({ offered: eos.offered, throughput: Math.round((100 * eos.achieved) / pt.achieved) / 100, p99 });
+  }
+  return out;
+}
+
+export function ratioTable(steps: readonly StepResult[]): string {
+  const rows = ratios(steps).map((r) => {
+    const eos = steps.find((s) => s.config === 'exactly-once' && s.offered === r.offered);
+    const pt = steps.find((s) => s.config === 'passthrough' && s.offered === r.offered);
+    return [
+      formatRate(r.offered),
+      formatRate(eos?.achieved ?? 0),
+      formatRate(pt?.achieved ?? 0),
+      r.throughput.toFixed(2),
+      fmtLat(eos?.latency_ms?.p99),
+      fmtLat(pt?.latency_ms?.p99),
+      r.p99 === null ? '–' : `${r.p99.toFixed(1)}×`,
+    ];
+  });
+  return markdownTable(
+    ['offered/s', 'exactly-once/s', 'pass-through/s', 'throughput EO/PT', 'p99 EO', 'p99 PT', 'p99 EO/PT'],
+    rows,
+    [0, 1, 2, 3, 4, 5, 6],
+  );
+}
+
+function markdownTable(head: readonly string[], rows: readonly string[][], right: readonly number[]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length), 3));
+  const cell = (v: string, i: number) =>
+    right.includes(i) ? v.padStart(widths[i] ?? 0) : v.padEnd(widths[i] ?? 0);
+  const lines = [
+    `| ${head.map(cell).join(' | ')} |`,
+    `| ${widths.map((w, i) => (right.includes(i) ? `${'-'.repeat(w - 1)}:` : '-'.repeat(w))).join(' | ')} |`,
+    ...rows.map((r) => `| ${r.map(cell).join(' | ')} |`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
