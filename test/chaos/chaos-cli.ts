@@ -121,11 +121,17 @@ async function probe(name: string): Promise<number> {
   const log = (msg: string) => process.stdout.write(`${msg}\n`);
   const broker = await startProbeBroker({ runDir, log });
   try {
-    const result = await probeOffsetVisibility(broker.bootstrap);
-    for (const example of result.examples) log(example);
-    log(
-      `offset-visibility: ${result.stale} of ${result.rounds} rounds read a stale committed offset right after the fencing InitProducerId`,
-    );
+    // Unstable first (kafkajs as shipped): installing the stable OffsetFetch cannot be undone.
+    for (const stable of [false, true]) {
+      const result = await probeOffsetVisibility(broker.bootstrap, { stable });
+      for (const example of result.examples) log(example);
+      log(
+        `offset-visibility (${stable ? 'OffsetFetch v7, require_stable' : 'kafkajs OffsetFetch v4'}): ` +
+          `${result.stale} of ${result.rounds} rounds read a stale committed offset right after the ` +
+          `fencing InitProducerId` +
+          (stable ? `; ${result.unstableAnswers} UNSTABLE_OFFSET_COMMIT answers waited through` : ''),
+      );
+    }
     return 0;
   } finally {
     await broker.stop();

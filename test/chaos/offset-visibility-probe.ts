@@ -1,10 +1,15 @@
 import { Kafka, logLevel } from 'kafkajs';
+import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from '@dedup/processor/stable-offset-fetch';
 
 export interface OffsetVisibility {
   readonly rounds: number;
   /** Rounds whose committed offset was not yet visible right after the fencing InitProducerId. */
   readonly stale: number;
   readonly examples: readonly string[];
+  /** Whether the reads asked for stable offsets (OffsetFetch v7, require_stable). */
+  readonly stable: boolean;
+  /** UNSTABLE_OFFSET_COMMIT answers the stable reads waited through. */
+  readonly unstableAnswers: number;
 }
 
 /**
@@ -18,23 +23,41 @@ export interface OffsetVisibility {
  * CONCURRENT_TRANSACTIONS until A's transaction is complete), then the offset is read at once and
  * again 300 ms later. A round counts as stale when A's commit succeeded and the two reads differ.
  */
-export async function probeOffsetVisibility(brokers: string, rounds = 60): Promise<OffsetVisibility> {
+export async function probeOffsetVisibility(
+  brokers: string,
+  options: { rounds?: number; stable?: boolean } = {},
+): Promise<OffsetVisibility> {
+  const rounds = options.rounds ?? 60;
+  const stable = options.stable ?? false;
+  // Process-wide and irreversible: a caller probes without it first.
+  if (stable) installStableOffsetFetch();
+  let unstableAnswers = 0;
+  const group = stable ? 'probe-stable' : 'probe';
   const kafka = new Kafka({ clientId: 'chaos-probe', brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
   const examples: string[] = [];
   let stale = 0;
   try {
+    const existing = new Set(await admin.listTopics());
     await admin.createTopics({
       waitForLeaders: true,
       topics: [
         { topic: 'probe.in', numPartitions: 1 },
         { topic: 'probe.out', numPartitions: 1 },
-      ],
+      ].filter((t) => !existing.has(t.topic)),
     });
-    const readOffset = async () => {
-      const topics = await admin.fetchOffsets({ groupId: 'probe', topics: ['probe.in'] });
-      return Number(topics[0]?.partitions[0]?.offset ?? -1);
+    const readOffset = async (): Promise<number> => {
+      for (;;) {
+        try {
+          const topics = await admin.fetchOffsets({ groupId: group, topics: ['probe.in'] });
+          return Number(topics[0]?.partitions[0]?.offset ?? -1);
+        } catch (error) {
+          if ((error as { type?: string }).type !== UNSTABLE_OFFSET_COMMIT) throw error;
+          unstableAnswers++;
+          await new Promise((r) => setTimeout(r, 10));
+        }
+      }
     };
     for (let i = 1; i <= rounds; i++) {
       const a = kafka.producer({ transactionalId: 'probe', idempotent: true, maxInFlightRequests: 1 });
@@ -43,7 +66,7 @@ export async function probeOffsetVisibility(brokers: string, rounds = 60): Promi
       const txn = await a.transaction();
       await txn.send({ topic: 'probe.out', messages: [{ value: String(i) }] });
       await txn.sendOffsets({
-        consumerGroupId: 'probe',
+        consumerGroupId: group,
         topics: [{ topic: 'probe.in', partitions: [{ partition: 0, offset: String(i * 10) }] }],
       });
       const committing = txn.commit().then(
@@ -66,5 +89,5 @@ export async function probeOffsetVisibility(brokers: string, rounds = 60): Promi
   } finally {
     await admin.disconnect();
   }
-  return { rounds, stale, examples };
+  return { rounds, stale, examples, stable, unstableAnswers };
 }

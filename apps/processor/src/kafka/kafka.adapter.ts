@@ -11,6 +11,7 @@ import {
 } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JsonLogger } from '../logging/json-logger';
+import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';
 
 /** A consumed record, in this codebase's terms (kafkajs types stay inside this file). */
 export interface ConsumedRecord {
@@ -111,6 +112,8 @@ export class KafkaAdapter {
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'kafka' });
+    // Every OffsetFetch asks for stable offsets (KIP-447): see stable-offset-fetch.ts.
+    installStableOffsetFetch();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: [...config.kafka.brokers],
@@ -217,8 +220,8 @@ export class KafkaAdapter {
   /**
    * Before the first batch of a newly assigned partition: (re)initialise its transactional producer,
    * which fences a previous owner and waits until that owner's open transaction has completed, then
-   * read the group's committed offset. kafkajs cannot ask for stable offsets (require_stable), so
-   * without this the new owner could start from an offset older than a commit still being written.
+   * read the group's committed offset: a stable one (require_stable, stable-offset-fetch.ts), so a
+   * commit whose markers the group coordinator is still applying is waited for, not missed.
    */
   async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
     const id = this.transactionalId(topic, partition);
@@ -327,9 +330,12 @@ export class KafkaAdapter {
     }
   }
 
+  /** The group's committed offset of a partition, once no transactional commit to it is pending. */
   private async committedOffset(topic: string, partition: number): Promise<bigint | null> {
     await this.connectAdmin();
-    const topics = await this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] });
+    const topics = await retryOn(UNSTABLE_OFFSET_COMMIT, () =>
+      this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] }),
+    );
     const offset = topics[0]?.partitions.find((p) => p.partition === partition)?.offset;
     return offset === undefined || offset === '-1' ? null : BigInt(offset);
   }
@@ -396,7 +402,10 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
   return out;
 }
 
-/** kafkajs does not retry AddOffsetsToTxn on CONCURRENT_TRANSACTIONS, common right after a commit. */
+/**
+ * kafkajs does not retry AddOffsetsToTxn on CONCURRENT_TRANSACTIONS, common right after a commit, nor
+ * admin.fetchOffsets on UNSTABLE_OFFSET_COMMIT, which lasts until the commit markers are applied.
+ */
 async function retryOn<T>(errorType: string, work: () => Promise<T>, attempts = 10): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
