@@ -74,7 +74,10 @@ export async function probeOffsetVisibility(
         () => false,
       );
       await new Promise((r) => setTimeout(r, i % 4));
-      await b.connect(); // fences A; returns once A's transaction is complete
+      // Fences A; returns once A's transaction is complete. kafkajs's connect() alone does not: it
+      // registers the transactional id lazily, on the first transaction().
+      await b.connect();
+      await (await b.transaction()).abort();
       const atOnce = await readOffset();
       const committed = await committing;
       await new Promise((r) => setTimeout(r, 300));

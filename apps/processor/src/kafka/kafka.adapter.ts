@@ -371,7 +371,7 @@ export class KafkaAdapter {
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      producer = created.connect().then(() => created);
+      producer = created.connect().then(() => initTransactions(created));
       producer.catch(() => this.producers.delete(transactionalId));
       this.producers.set(transactionalId, producer);
     }
@@ -388,6 +388,22 @@ export class KafkaAdapter {
       // A producer that failed to connect or is already gone has nothing left to release.
     }
   }
+}
+
+/**
+ * Registers the producer's transactional id with the transaction coordinator now (InitProducerId with
+ * the id): that bumps the id's epoch, which fences every older producer with the id, and returns only
+ * once the id's open transaction, if any, has been completed or aborted. kafkajs does this lazily, on
+ * the first `transaction()` call; its `connect()` only fetches a non-transactional producer id, which
+ * fences nobody. Lazily is too late for us: the fence must come before the committed offset is read,
+ * or a previous owner can still commit after the read (the duplicate the chaos suite found), and an
+ * owner that took over must not be fenced later by a zombie's first `transaction()` call.
+ * Beginning and aborting an empty transaction sends nothing but the InitProducerId.
+ */
+async function initTransactions(producer: Producer): Promise<Producer> {
+  const txn = await producer.transaction();
+  await txn.abort();
+  return producer;
 }
 
 function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {

@@ -215,16 +215,18 @@ export class PipelineService {
     if (this.fenced.get(key) === generation) return batch.records;
     const committed = await this.kafka.fenceAndReadCommitted(batch.topic, batch.partition);
     this.fenced.set(key, generation);
-    if (committed === null) return batch.records;
-    const kept = batch.records.filter((r) => BigInt(r.offset) >= committed);
-    if (kept.length < batch.records.length) {
-      this.log.write('info', 'skipped records below the committed offset', {
-        topic: batch.topic,
-        partition: batch.partition,
-        committed: committed.toString(),
-        skipped: batch.records.length - kept.length,
-      });
-    }
+    const kept =
+      committed === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= committed);
+    // One line per partition and assignment: what a takeover saw, for exactly-once forensics.
+    this.log.write('info', 'partition fenced; resuming after the committed offset', {
+      topic: batch.topic,
+      partition: batch.partition,
+      generation,
+      committed: committed?.toString() ?? null,
+      batch_first_offset: batch.records[0]?.offset,
+      batch_last_offset: batch.records.at(-1)?.offset,
+      skipped: batch.records.length - kept.length,
+    });
     return kept;
   }
 
