@@ -35,6 +35,12 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: int(10),
   MAX_PAYLOAD_BYTES: int(1_048_576),
   KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),
+  /**
+   * exactly_once (default): outputs and input offsets in one Kafka transaction per batch.
+   * at_least_once: outputs with an idempotent producer, then the offsets; a crash between the two
+   * re-publishes the batch (for consumers that dedup downstream, and as a benchmark baseline).
+   */
+  PROCESSING_GUARANTEE: z.enum(['exactly_once', 'at_least_once']).default('exactly_once'),
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
@@ -49,6 +55,7 @@ export interface AppConfig {
     readonly clientId: string;
     readonly groupId: string;
     readonly transactionTimeoutMs: number;
+    readonly guarantee: 'exactly_once' | 'at_least_once';
     /** Partitions for topics the processor creates when they are missing. */
     readonly topicPartitions: number;
   };
@@ -86,6 +93,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       clientId: e.KAFKA_CLIENT_ID,
       groupId: e.KAFKA_GROUP_ID ?? `dedup-${e.PIPELINE_NAME}`,
       transactionTimeoutMs: e.KAFKA_TRANSACTION_TIMEOUT_MS,
+      guarantee: e.PROCESSING_GUARANTEE,
       topicPartitions: e.TOPIC_PARTITIONS,
     },
     topics: {

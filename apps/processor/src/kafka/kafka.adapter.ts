@@ -48,6 +48,8 @@ export interface BatchControl {
 export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
 
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
+/** The key of the one non-transactional producer in `producers` (PROCESSING_GUARANTEE=at_least_once). */
+const AT_LEAST_ONCE_PRODUCER = '';
 const COMMIT_ATTEMPTS = 6;
 const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
@@ -224,6 +226,7 @@ export class KafkaAdapter {
    * commit whose markers the group coordinator is still applying is waited for, not missed.
    */
   async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
+    if (this.config.kafka.guarantee === 'at_least_once') return this.committedOffset(topic, partition);
     const id = this.transactionalId(topic, partition);
     this.fencedIds.delete(id);
     await this.discardProducer(id);
@@ -244,6 +247,8 @@ export class KafkaAdapter {
     outputs: readonly OutputRecord[],
     onRetry: (attempt: number, error: unknown) => void = () => undefined,
   ): Promise<CommitResult> {
+    if (this.config.kafka.guarantee === 'at_least_once')
+      return this.publishThenCommit(input, outputs, onRetry);
     const id = this.transactionalId(input.topic, input.partition);
     let lastError: unknown;
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
@@ -282,6 +287,42 @@ export class KafkaAdapter {
     throw lastError;
   }
 
+  /**
+   * At-least-once (PROCESSING_GUARANTEE=at_least_once): publish with the shared idempotent producer
+   * (acks=all, no duplicates from its own retries), then commit the offset. A failure or a crash
+   * between the two re-publishes the batch; a lost partition leaves it to the new owner.
+   */
+  private async publishThenCommit(
+    input: { topic: string; partition: number; nextOffset: string },
+    outputs: readonly OutputRecord[],
+    onRetry: (attempt: number, error: unknown) => void,
+  ): Promise<CommitResult> {
+    let lastError: unknown;
+    for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
+      if (attempt > 1) {
+        onRetry(attempt, lastError);
+        await new Promise((r) =>
+          setTimeout(r, Math.round(Math.random() * Math.min(5_000, 100 * 2 ** attempt))),
+        );
+        if (!this.isAssigned(input.topic, input.partition)) return 'not-assigned';
+      }
+      try {
+        const producer = await this.producerFor(AT_LEAST_ONCE_PRODUCER);
+        if (outputs.length > 0) {
+          await producer.sendBatch({ acks: -1, topicMessages: topicMessages(outputs) });
+        }
+        if (this.consumer === undefined) throw new Error('the consumer is not running');
+        await this.consumer.commitOffsets([
+          { topic: input.topic, partition: input.partition, offset: input.nextOffset },
+        ]);
+        return 'committed';
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw lastError;
+  }
+
   private async transact(
     id: string,
     input: { topic: string; partition: number; nextOffset: string },
@@ -293,20 +334,7 @@ export class KafkaAdapter {
     const producer = await this.producerFor(id);
     const txn = await producer.transaction();
     try {
-      if (outputs.length > 0) {
-        const byTopic = new Map<
-          string,
-          { key: string | Buffer | null; value: Buffer | string | null; headers: IHeaders }[]
-        >();
-        for (const o of outputs) {
-          const list = byTopic.get(o.topic) ?? [];
-          list.push({ key: o.key, value: o.value, headers: { ...o.headers } });
-          byTopic.set(o.topic, list);
-        }
-        await txn.sendBatch({
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-        });
-      }
+      if (outputs.length > 0) await txn.sendBatch({ topicMessages: topicMessages(outputs) });
       await retryOn(CONCURRENT_TRANSACTIONS, () =>
         txn.sendOffsets({
           consumerGroupId: this.config.kafka.groupId,
@@ -360,18 +388,20 @@ export class KafkaAdapter {
     this.adminConnected = true;
   }
 
+  /** The transactional producer for an id, or the shared idempotent one (AT_LEAST_ONCE_PRODUCER). */
   private producerFor(transactionalId: string): Promise<Producer> {
     let producer = this.producers.get(transactionalId);
     if (producer === undefined) {
+      const transactional = transactionalId !== AT_LEAST_ONCE_PRODUCER;
       const created = this.kafka.producer({
-        transactionalId,
+        ...(transactional ? { transactionalId } : {}),
         idempotent: true,
         maxInFlightRequests: 1,
         transactionTimeout: this.config.kafka.transactionTimeoutMs,
         allowAutoTopicCreation: false,
         createPartitioner: Partitioners.DefaultPartitioner,
       });
-      producer = created.connect().then(() => initTransactions(created));
+      producer = created.connect().then(() => (transactional ? initTransactions(created) : created));
       producer.catch(() => this.producers.delete(transactionalId));
       this.producers.set(transactionalId, producer);
     }
@@ -388,6 +418,19 @@ export class KafkaAdapter {
       // A producer that failed to connect or is already gone has nothing left to release.
     }
   }
+}
+
+function topicMessages(outputs: readonly OutputRecord[]) {
+  const byTopic = new Map<
+    string,
+    { key: string | Buffer | null; value: Buffer | string | null; headers: IHeaders }[]
+  >();
+  for (const o of outputs) {
+    let list = byTopic.get(o.topic);
+    if (list === undefined) byTopic.set(o.topic, (list = []));
+    list.push({ key: o.key, value: o.value, headers: o.headers });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }
 
 /**
