@@ -1,7 +1,17 @@
 // Result types of a benchmark run and their text forms (console/markdown tables, ratios, targets).
 import { formatMs, formatRate } from './svg.ts';
 
-export type ConfigName = 'exactly-once' | 'passthrough';
+export type ConfigName = 'exactly-once' | 'at-least-once' | 'passthrough';
+
+/** Every configuration, in the order a default run measures them. */
+export const CONFIG_NAMES: readonly ConfigName[] = ['exactly-once', 'at-least-once', 'passthrough'];
+
+/** What each configuration is, for legends and sentences. */
+export const CONFIG_LABELS: Readonly<Record<ConfigName, string>> = {
+  'exactly-once': 'exactly-once (processor)',
+  'at-least-once': 'at-least-once (processor)',
+  passthrough: 'pass-through (kafkajs)',
+};
 
 export interface StepResult {
   readonly config: ConfigName;
@@ -36,8 +46,12 @@ export interface StepResult {
   readonly other_processes: readonly { readonly command: string; readonly cores: number }[];
   /** MB at the window's end: RSS, postgres: PSS summed over its processes. */
   readonly mem_mb: Readonly<Record<string, number>>;
-  /** The processor's own view (exactly-once only). */
+  /** The processor's own view (the two processor configurations; null for the pass-through). */
   readonly processor: {
+    /**
+     * Batches committed per second (dedup_kafka_transactions_total): a Kafka transaction each with
+     * exactly-once, a publish-then-commit-offsets each with at-least-once.
+     */
     readonly transactions_per_s: number;
     readonly mean_batch_records: number;
     readonly mean_batch_ms: number;
@@ -121,6 +135,7 @@ export function processorTable(steps: readonly StepResult[]): string {
       ? []
       : [
           [
+            s.config,
             formatRate(s.offered),
             formatRate(s.sut_rate ?? 0),
             s.processor.transactions_per_s.toFixed(1),
@@ -134,9 +149,11 @@ export function processorTable(steps: readonly StepResult[]): string {
   );
   return markdownTable(
     [
+      'config',
       'offered/s',
       'decided/s (own counter)',
-      'Kafka txns/s',
+      // A Kafka transaction per batch with exactly-once, a publish-then-commit with at-least-once.
+      'batch commits/s',
       'records/batch',
       'ms/batch',
       'batch p99 (histogram)',
@@ -144,48 +161,85 @@ export function processorTable(steps: readonly StepResult[]): string {
       'probe p99',
     ],
     rows,
-    [0, 1, 2, 3, 4, 5, 6, 7],
+    [1, 2, 3, 4, 5, 6, 7, 8],
   );
+}
+
+/** Exactly-once's figures over a baseline's at the same offered rate. */
+export interface Ratio {
+  /** Achieved (committed outputs/s), exactly-once / baseline. */
+  readonly throughput: number;
+  /** Probe p99, exactly-once / baseline; null when either has no latency. */
+  readonly p99: number | null;
 }
 
 export interface StepRatio {
   readonly offered: number;
-  readonly throughput: number;
-  readonly p99: number | null;
+  /** Over the pass-through: the whole cost of the processor (dedup, Postgres, audit, transactions). */
+  readonly eo_pt: Ratio | null;
+  /** Over the same processor at-least-once: what the Kafka transactions cost, everything else equal. */
+  readonly eo_alo: Ratio | null;
 }
 
+const hundredths = (n: number) => Math.round(100 * n) / 100;
+
+function ratio(eos: StepResult, base: StepResult | undefined): Ratio | null {
+  if (base === undefined || base.achieved <= 0) return null;
+  const p99 =
+    eos.latency_ms !== null && base.latency_ms !== null && base.latency_ms.p99 > 0
+      ? hundredths(eos.latency_ms.p99 / base.latency_ms.p99)
+      : null;
+  return { throughput: hundredths(eos.achieved / base.achieved), p99 };
+}
+
+const stepAt = (steps: readonly StepResult[], config: ConfigName, offered: number) =>
+  steps.find((s) => s.config === config && s.offered === offered);
+
+/** Every exactly-once step that a baseline also ran (each configuration stops at its first saturated step). */
 export function ratios(steps: readonly StepResult[]): StepRatio[] {
   const out: StepRatio[] = [];
   for (const eos of steps.filter((s) => s.config === 'exactly-once')) {
-    const pt = steps.find((s) => s.config === 'passthrough' && s.offered === eos.offered);
-    if (pt === undefined || pt.achieved <= 0) continue;
-    const p99 =
-      eos.latency_ms !== null && pt.latency_ms !== null && pt.latency_ms.p99 > 0
-        ? Math.round((100 * eos.latency_ms.p99) / pt.latency_ms.p99) / 100
-        : null;
-    out.push({ offered: eos.offered, throughput: Math.round((100 * eos.achieved) / pt.achieved) / 100, p99 });
+    const eoPt = ratio(eos, stepAt(steps, 'passthrough', eos.offered));
+    const eoAlo = ratio(eos, stepAt(steps, 'at-least-once', eos.offered));
+    if (eoPt === null && eoAlo === null) continue;
+    out.push({ offered: eos.offered, eo_pt: eoPt, eo_alo: eoAlo });
   }
   return out;
 }
 
+/** The per-step ratios with the figures behind them; a baseline's columns only when it ran. */
 export function ratioTable(steps: readonly StepResult[]): string {
-  const rows = ratios(steps).map((r) => {
-    const eos = steps.find((s) => s.config === 'exactly-once' && s.offered === r.offered);
-    const pt = steps.find((s) => s.config === 'passthrough' && s.offered === r.offered);
-    return [
-      formatRate(r.offered),
-      formatRate(eos?.achieved ?? 0),
-      formatRate(pt?.achieved ?? 0),
-      r.throughput.toFixed(2),
-      fmtLat(eos?.latency_ms?.p99),
-      fmtLat(pt?.latency_ms?.p99),
-      r.p99 === null ? '–' : `${r.p99.toFixed(1)}×`,
-    ];
-  });
+  const ran = (c: ConfigName) => steps.some((s) => s.config === c);
+  const abbrev: Record<ConfigName, string> = {
+    'exactly-once': 'EO',
+    'at-least-once': 'ALO',
+    passthrough: 'PT',
+  };
+  const achieved = (c: ConfigName) => (r: StepRatio) => {
+    const s = stepAt(steps, c, r.offered);
+    return s === undefined ? '–' : formatRate(s.achieved);
+  };
+  const p99 = (c: ConfigName) => (r: StepRatio) => fmtLat(stepAt(steps, c, r.offered)?.latency_ms?.p99);
+  const throughputRatio = (r: Ratio | null) => (r === null ? '–' : r.throughput.toFixed(2));
+  const p99Ratio = (r: Ratio | null) => (r === null || r.p99 === null ? '–' : `${r.p99.toFixed(1)}×`);
+  const columns: { head: string; cell: (r: StepRatio) => string; shown: boolean }[] = [
+    { head: 'offered/s', cell: (r) => formatRate(r.offered), shown: true },
+    ...CONFIG_NAMES.map((c) => ({
+      head: `${c === 'passthrough' ? 'pass-through' : c}/s`,
+      cell: achieved(c),
+      shown: ran(c),
+    })),
+    { head: 'throughput EO/PT', cell: (r) => throughputRatio(r.eo_pt), shown: ran('passthrough') },
+    { head: 'throughput EO/ALO', cell: (r) => throughputRatio(r.eo_alo), shown: ran('at-least-once') },
+    ...CONFIG_NAMES.map((c) => ({ head: `p99 ${abbrev[c]}`, cell: p99(c), shown: ran(c) })),
+    { head: 'p99 EO/PT', cell: (r) => p99Ratio(r.eo_pt), shown: ran('passthrough') },
+    { head: 'p99 EO/ALO', cell: (r) => p99Ratio(r.eo_alo), shown: ran('at-least-once') },
+  ];
+  const shown = columns.filter((c) => c.shown);
   return markdownTable(
-    ['offered/s', 'exactly-once/s', 'pass-through/s', 'throughput EO/PT', 'p99 EO', 'p99 PT', 'p99 EO/PT'],
-    rows,
-    [0, 1, 2, 3, 4, 5, 6],
+    shown.map((c) => c.head),
+    ratios(steps).map((r) => shown.map((c) => c.cell(r))),
+    shown.map((_, i) => i),
   );
 }
 

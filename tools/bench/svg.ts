@@ -11,7 +11,11 @@ const PANEL_W = 440;
 const PANEL_H = 300;
 const M = { left: 70, right: 20, top: 62, bottom: 60 };
 const WIDTH = 2 * (M.left + PANEL_W + M.right);
+/** Without the legend's extra rows (it wraps when the series' names do not fit on one). */
 const HEIGHT = M.top + PANEL_H + M.bottom + 40;
+const LEGEND_ROW_H = 20;
+/** Rough width of a 12 px sans-serif character, for laying out the legend. */
+const CHAR_W = 7;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -116,8 +120,10 @@ export function saturationSvg(
   const hi = Math.max(...offered, ...achieved, opts.throughputTarget ?? 0) * 1.5;
   const latLo = Math.min(...p99s, opts.latencyTargetMs ?? Infinity, 10) / 2;
   const latHi = Math.max(...p99s, opts.latencyTargetMs ?? 0, 100) * 2;
+  const legend = legendItems(series);
+  const height = HEIGHT + Math.max(0, ...legend.map((i) => i.row)) * LEGEND_ROW_H;
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${height}" viewBox="0 0 ${WIDTH} ${height}" font-family="sans-serif">`,
     `<rect width="100%" height="100%" fill="white"/>`,
     `<text x="${WIDTH / 2}" y="18" text-anchor="middle" font-size="13" fill="#444">${esc(opts.title)}</text>`,
   ];
@@ -196,19 +202,46 @@ export function saturationSvg(
     );
   }
   // Legend.
-  const ly = M.top + PANEL_H + 62;
-  let lx = M.left;
-  for (const s of [...series, { name: 'achieved = offered', color: '#999', points: [] }]) {
+  for (const item of legend) {
+    const lx = item.x;
+    const ly = M.top + PANEL_H + 62 + item.row * LEGEND_ROW_H;
     out.push(
-      `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${s.color}" stroke-width="2"${s.points.length === 0 ? ' stroke-dasharray="4 4"' : ''}/>`,
-      `<text x="${lx + 30}" y="${ly + 4}" font-size="12">${esc(s.name)}</text>`,
+      item.kind === 'marker'
+        ? `<circle cx="${lx + 12}" cy="${ly}" r="4.5" fill="white" stroke="#555" stroke-width="2"/>`
+        : `<line x1="${lx}" y1="${ly}" x2="${lx + 24}" y2="${ly}" stroke="${item.color}" stroke-width="2"${item.kind === 'diagonal' ? ' stroke-dasharray="4 4"' : ''}/>`,
+      `<text x="${lx + 30}" y="${ly + 4}" font-size="12">${esc(item.name)}</text>`,
     );
-    lx += 60 + s.name.length * 7;
   }
-  out.push(
-    `<circle cx="${lx + 12}" cy="${ly}" r="4.5" fill="white" stroke="#555" stroke-width="2"/>`,
-    `<text x="${lx + 30}" y="${ly + 4}" font-size="12">saturated step (did not keep up)</text>`,
-    '</svg>',
-  );
+  out.push('</svg>');
   return `${out.join('\n')}\n`;
+}
+
+interface LegendItem {
+  readonly kind: 'series' | 'diagonal' | 'marker';
+  readonly name: string;
+  readonly color: string;
+  readonly x: number;
+  readonly row: number;
+}
+
+/** The legend left to right, starting a new row where the next item would leave the picture. */
+function legendItems(series: readonly PlotSeries[]): LegendItem[] {
+  const items: Omit<LegendItem, 'x' | 'row'>[] = [
+    ...series.map((s) => ({ kind: 'series' as const, name: s.name, color: s.color })),
+    { kind: 'diagonal', name: 'achieved = offered', color: '#999' },
+    { kind: 'marker', name: 'saturated step (did not keep up)', color: '#555' },
+  ];
+  const out: LegendItem[] = [];
+  let x = M.left;
+  let row = 0;
+  for (const item of items) {
+    const w = 30 + item.name.length * CHAR_W;
+    if (x > M.left && x + w > WIDTH - M.right) {
+      x = M.left;
+      row++;
+    }
+    out.push({ ...item, x, row });
+    x += w + 30;
+  }
+  return out;
 }
