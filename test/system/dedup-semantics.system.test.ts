@@ -162,4 +162,18 @@ describe('dedup semantics through the real broker', () => {
     // a, b, d claimed by event_id and order: 6 states; nothing has expired (10 min window).
     expect(metrics).toMatch(/^dedup_state_keys 6$/m);
   });
+
+  it('answers a repeat duplicate from the state cache', async () => {
+    // The replay's copy of `b` was decided under b's row lock, which taught the cache b's claim:
+    // one more copy is answered without locking (a hit), and is a duplicate of the same first record.
+    await produce(topics.input, [msg('b', 9_000, 'o-b')]);
+    const dups = await readExactly(topics.duplicates, 2 + 4 + 1);
+    const firsts = dups
+      .filter((r) => r.headers[DEDUP_HEADERS.eventId] === 'b')
+      .map((r) => r.headers[DEDUP_HEADERS.firstOffset]);
+    expect(new Set(firsts).size).toBe(1);
+    const metrics = await (await processor!.get('/metrics')).text();
+    expect(metrics).toMatch(/^dedup_state_cache_lookups_total\{result="hit"\} [1-9]/m);
+    expect(metrics).toMatch(/^dedup_state_cache_entries [1-9]/m);
+  });
 });

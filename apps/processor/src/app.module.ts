@@ -1,4 +1,5 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
+import { StateCache } from '@dedup/core';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
@@ -9,6 +10,7 @@ import { MetricsService } from './metrics/metrics.service';
 import { createDataSource } from './persistence/data-source';
 import { DedupRepository } from './persistence/dedup.repository';
 import { StatsRepository } from './persistence/stats.repository';
+import { BatchDecider } from './pipeline/batch-decider';
 import { PipelineService } from './pipeline/pipeline.service';
 import { StateExpiryRepository } from './persistence/state-expiry.repository';
 import { StateExpiryService } from './state/state-expiry.service';
@@ -30,9 +32,12 @@ export class AppModule implements OnApplicationShutdown {
           useFactory: async () =>
             createDataSource(config.database.url, config.database.poolSize).initialize(),
         },
+        // One cache per process, shared by every partition's batches and the expiry sweep.
+        { provide: StateCache, useValue: new StateCache(config.state.cacheSize) },
         KafkaAdapter,
         MetricsService,
         DedupRepository,
+        BatchDecider,
         StatsRepository,
         PipelineService,
         StateExpiryRepository,

@@ -40,6 +40,8 @@ export const DEDUP_HEADERS = {
   strategy: 'dedup-strategy',
   watermark: 'dedup-watermark',
   latenessMs: 'dedup-lateness-ms',
+  /** `true` on unique and duplicate records decided by approximate mode's Bloom filters. */
+  approximate: 'dedup-approximate',
   pipeline: 'dedup-pipeline',
   pipelineVersion: 'dedup-pipeline-version',
 } as const;

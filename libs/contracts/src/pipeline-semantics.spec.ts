@@ -27,7 +27,7 @@ describe('pipelineSemanticsSchema', () => {
         { name: 'body', kind: 'content_hash', fields: ['payload'] },
       ],
       window: { kind: 'session', gapMs: 600_000 },
-      approximate: { falsePositiveRate: 0.01 },
+      approximate: { falsePositiveRate: 0.01, expectedKeysPerSecond: 500 },
     });
     expect(semantics.keys.map((k) => k.kind)).toEqual(['event_id', 'fields', 'content_hash']);
     expect(pipelineSemanticsSchema.parse({ window: { kind: 'tumbling', sizeMs: 60_000 } }).window).toEqual({
@@ -66,10 +66,25 @@ describe('pipelineSemanticsSchema', () => {
     [{ window: { kind: 'hopping', sizeMs: 10 } }, 'window.kind: '],
     [{ allowedLatenessMs: -1 }, 'allowedLatenessMs: '],
     [{ maxOutOfOrdernessMs: 1.5 }, 'maxOutOfOrdernessMs: '],
-    [{ approximate: { falsePositiveRate: 0 } }, 'approximate.falsePositiveRate: '],
     [
-      { approximate: { falsePositiveRate: 0.2 } },
+      { approximate: { falsePositiveRate: 0, expectedKeysPerSecond: 10 } },
+      'approximate.falsePositiveRate: falsePositiveRate must be at least 0.000001',
+    ],
+    [
+      { approximate: { falsePositiveRate: 0.2, expectedKeysPerSecond: 10 } },
       'approximate.falsePositiveRate: falsePositiveRate must be at most 0.1',
+    ],
+    [
+      { approximate: { falsePositiveRate: 0.01 } },
+      'approximate.expectedKeysPerSecond: expectedKeysPerSecond is required',
+    ],
+    [
+      { approximate: { falsePositiveRate: 0.01, expectedKeysPerSecond: 0 } },
+      'approximate.expectedKeysPerSecond: expectedKeysPerSecond must be greater than 0',
+    ],
+    [
+      { approximate: { falsePositiveRate: 0.01, expectedKeysPerSecond: 5, capacity: 1 } },
+      'approximate: Unrecognized key: "capacity"',
     ],
     [{ allowedLatencyMs: 5 }, ': Unrecognized key: "allowedLatencyMs"'],
   ])('rejects %j', (input, message) => {

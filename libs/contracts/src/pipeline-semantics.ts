@@ -53,6 +53,30 @@ export type DedupWindow = z.output<typeof dedupWindowSchema>;
 
 const ONE_HOUR_MS = 3_600_000;
 
+/**
+ * Approximate mode: Bloom filters per window generation instead of one exact state per key. A filter
+ * must be sized before the keys arrive, so both numbers are required: there is no safe default for a
+ * key rate, and a filter holding more keys than it was sized for exceeds its false-positive rate.
+ */
+export const approximateModeSchema = z.strictObject({
+  /** Target probability that a record that is not a duplicate is called one (hash collisions only). */
+  falsePositiveRate: z
+    .number()
+    .gte(0.000001, 'falsePositiveRate must be at least 0.000001')
+    .lte(0.1, 'falsePositiveRate must be at most 0.1'),
+  /** Distinct keys per second of event time, summed over all key strategies: sizes the filters. */
+  expectedKeysPerSecond: z
+    .number({
+      error: (issue) =>
+        issue.input === undefined
+          ? 'expectedKeysPerSecond is required: the filters are sized for it (keys per second)'
+          : 'expectedKeysPerSecond must be a number (keys per second)',
+    })
+    .positive('expectedKeysPerSecond must be greater than 0')
+    .lte(10_000_000, 'expectedKeysPerSecond must be at most 10000000'),
+});
+export type ApproximateMode = z.output<typeof approximateModeSchema>;
+
 export const pipelineSemanticsSchema = z
   .strictObject({
     keys: z
@@ -68,10 +92,8 @@ export const pipelineSemanticsSchema = z
     idleTimeoutMs: nonNegativeMs.default(30_000),
     /** An event whose time is further ahead of the wall clock than this is invalid (a broken clock). */
     maxFutureSkewMs: nonNegativeMs.default(300_000),
-    /** Declared for the Bloom-filter mode to come; detection is exact while this is absent. */
-    approximate: z
-      .strictObject({ falsePositiveRate: z.number().gt(0).lte(0.1, 'falsePositiveRate must be at most 0.1') })
-      .optional(),
+    /** Bloom-filter mode (docs/semantics.md, "Approximate mode"); detection is exact while absent. */
+    approximate: approximateModeSchema.optional(),
   })
   .superRefine((semantics, ctx) => {
     // Strategy names are key namespaces and audit values: two strategies with one name would share

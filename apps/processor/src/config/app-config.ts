@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { pipelineSemanticsSchema, type PipelineSemantics } from '@dedup/contracts';
+import { approximateLayout, type ApproximateLayout } from '@dedup/core';
 import { z } from 'zod';
 
 const int = (def: number) => z.coerce.number().int().nonnegative().default(def);
@@ -44,6 +45,13 @@ const envSchema = z.object({
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
+  // ~400 bytes per entry: 50,000 entries are about 20 MB of heap.
+  STATE_CACHE_SIZE: z.coerce
+    .number()
+    .int('must be a whole number of entries')
+    .nonnegative('must be 0 (off) or more entries')
+    .max(10_000_000, 'must be at most 10000000 entries')
+    .default(50_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -70,7 +78,13 @@ export interface AppConfig {
   readonly limits: { readonly maxPayloadBytes: number };
   /** Keys, window, watermark and lateness rules (docs/semantics.md). */
   readonly semantics: PipelineSemantics;
-  readonly state: { readonly expiryIntervalMs: number };
+  /** The Bloom filter layout when `semantics.approximate` is set (docs/adr/0005), else null. */
+  readonly approximate: ApproximateLayout | null;
+  readonly state: {
+    readonly expiryIntervalMs: number;
+    /** Entries of the in-memory state cache in front of Postgres; 0 disables it. */
+    readonly cacheSize: number;
+  };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -85,6 +99,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   }
   const e = result.data;
   const semantics = loadSemantics(e.PIPELINE_SEMANTICS, e.PIPELINE_CONFIG_FILE);
+  const approximate = loadApproximateLayout(semantics, e.PIPELINE_SEMANTICS !== undefined);
   return deepFreeze({
     pipeline: { name: e.PIPELINE_NAME, version: e.PIPELINE_VERSION },
     http: { host: e.HTTP_HOST, port: e.HTTP_PORT },
@@ -106,7 +121,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
     limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
     semantics,
-    state: { expiryIntervalMs: e.STATE_EXPIRY_INTERVAL_MS },
+    approximate,
+    state: { expiryIntervalMs: e.STATE_EXPIRY_INTERVAL_MS, cacheSize: e.STATE_CACHE_SIZE },
     logLevel: e.LOG_LEVEL,
   });
 }
@@ -146,6 +162,26 @@ function loadSemantics(inline: string | undefined, file: string | undefined): Pi
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
+}
+
+/**
+ * Sizes approximate mode's Bloom filters at boot, so that a rate and target that would need an
+ * unreasonable filter (more than 256 MiB per generation) stop the start with the numbers, not the
+ * first batch.
+ */
+function loadApproximateLayout(semantics: PipelineSemantics, inline: boolean): ApproximateLayout | null {
+  const approximate = semantics.approximate;
+  if (approximate === undefined) return null;
+  try {
+    return approximateLayout(semantics);
+  } catch (error) {
+    const origin = inline ? 'PIPELINE_SEMANTICS' : 'PIPELINE_CONFIG_FILE';
+    throw new ConfigError(
+      `invalid configuration:\n  ${origin} approximate: ${(error as Error).message} per generation; ` +
+        `lower expectedKeysPerSecond (${approximate.expectedKeysPerSecond}), raise falsePositiveRate ` +
+        `(${approximate.falsePositiveRate}) or shorten the window`,
+    );
+  }
 }
 
 function deepFreeze<T extends object>(value: T): T {

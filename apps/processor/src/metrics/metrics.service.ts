@@ -18,6 +18,12 @@ export const METRIC = {
   endToEndLatencySeconds: 'dedup_end_to_end_latency_seconds',
   consumerLagRecords: 'dedup_consumer_lag_records',
   transactionsTotal: 'dedup_kafka_transactions_total',
+  stateCacheLookupsTotal: 'dedup_state_cache_lookups_total',
+  stateCacheEntries: 'dedup_state_cache_entries',
+  bloomTargetFalsePositiveRate: 'dedup_bloom_target_false_positive_rate',
+  bloomEstimatedFalsePositiveRate: 'dedup_bloom_estimated_false_positive_rate',
+  bloomGenerations: 'dedup_bloom_generations',
+  bloomBytes: 'dedup_bloom_bytes',
 } as const;
 
 /** Seconds; batches take a few ms on an idle box and seconds under backpressure. */
@@ -43,6 +49,12 @@ export class MetricsService {
   private readonly consumerLag: Gauge<'topic' | 'partition'>;
   private readonly partitionWatermark: Gauge<'topic' | 'partition'>;
   private readonly pipelineWatermark: Gauge<'topic'>;
+  private readonly cacheLookups: Counter<'result'>;
+  private readonly cacheEntries: Gauge;
+  private readonly bloomTarget: Gauge;
+  private readonly bloomEstimated: Gauge;
+  private readonly bloomGenerations: Gauge;
+  private readonly bloomBytes: Gauge;
   /** Latest partition watermarks (epoch ms) by topic and partition; the lag is computed at scrape. */
   private readonly watermarks = new Map<string, Map<number, number>>();
 
@@ -134,6 +146,40 @@ export class MetricsService {
       labelNames: ['result'],
       registers,
     });
+    this.cacheLookups = new Counter({
+      name: METRIC.stateCacheLookupsTotal,
+      help: 'Records whose first key was looked up in the state cache: hit = decided without locking its row',
+      labelNames: ['result'],
+      registers,
+    });
+    // Both series exist from the start, so a rate over them is defined before the first hit.
+    this.cacheLookups.inc({ result: 'hit' }, 0);
+    this.cacheLookups.inc({ result: 'miss' }, 0);
+    this.cacheEntries = new Gauge({
+      name: METRIC.stateCacheEntries,
+      help: 'Committed key states held by the in-memory state cache',
+      registers,
+    });
+    this.bloomTarget = new Gauge({
+      name: METRIC.bloomTargetFalsePositiveRate,
+      help: 'Approximate mode: the configured false-positive rate per record',
+      registers,
+    });
+    this.bloomEstimated = new Gauge({
+      name: METRIC.bloomEstimatedFalsePositiveRate,
+      help: 'Approximate mode: estimated false-positive rate per record now, from the bits set in the filter',
+      registers,
+    });
+    this.bloomGenerations = new Gauge({
+      name: METRIC.bloomGenerations,
+      help: 'Approximate mode: Bloom filter generations held in Postgres',
+      registers,
+    });
+    this.bloomBytes = new Gauge({
+      name: METRIC.bloomBytes,
+      help: 'Approximate mode: bytes of Bloom filter bits held in Postgres',
+      registers,
+    });
   }
 
   countOutcome(topic: string, outcome: Outcome, n = 1): void {
@@ -188,5 +234,24 @@ export class MetricsService {
 
   countTransaction(result: 'committed' | 'aborted'): void {
     this.transactions.inc({ result });
+  }
+
+  countStateCacheLookups(hits: number, misses: number): void {
+    if (hits > 0) this.cacheLookups.inc({ result: 'hit' }, hits);
+    if (misses > 0) this.cacheLookups.inc({ result: 'miss' }, misses);
+  }
+
+  setStateCacheEntries(n: number): void {
+    this.cacheEntries.set(n);
+  }
+
+  setBloomTarget(falsePositiveRate: number): void {
+    this.bloomTarget.set(falsePositiveRate);
+  }
+
+  setBloomFilters(b: { estimatedFalsePositiveRate: number; generations: number; bytes: number }): void {
+    this.bloomEstimated.set(b.estimatedFalsePositiveRate);
+    this.bloomGenerations.set(b.generations);
+    this.bloomBytes.set(b.bytes);
   }
 }

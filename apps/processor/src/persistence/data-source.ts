@@ -4,12 +4,14 @@ import { EventAuditEntity } from './entities/event-audit.entity';
 import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-schema';
 import { WindowsWatermarksProgress1764000000001 } from './migrations/1764000000001-windows-watermarks-progress';
 import { AuditRecordHash1764000000002 } from './migrations/1764000000002-audit-record-hash';
+import { ApproximateMode1764000000003 } from './migrations/1764000000003-approximate-mode';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
   InitialSchema1764000000000,
   WindowsWatermarksProgress1764000000001,
   AuditRecordHash1764000000002,
+  ApproximateMode1764000000003,
 ];
 
 export function createDataSource(url: string, poolSize: number): DataSource {

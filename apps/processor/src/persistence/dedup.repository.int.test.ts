@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { KeyState } from '@dedup/core';
+import { stripeWithKey, type BloomProbe, type BloomStripe, type KeyState } from '@dedup/core';
 import { Pool } from 'pg';
 import type { DecisionRecord } from '../pipeline/decision-record';
 import { createDataSource } from './data-source';
@@ -100,6 +100,7 @@ describe('dedup state on real Postgres', () => {
         watermark: null,
         latenessMs: null,
         traceId: '0af7651916cd43dd8448eb211c80319c',
+        approximate: false,
       },
       {
         coords: { topic: 'raw', partition: 1, offset: '11' },
@@ -114,6 +115,23 @@ describe('dedup state on real Postgres', () => {
         watermark: T0 + 30_000,
         latenessMs: 120_000,
         traceId: null,
+        approximate: false,
+      },
+      {
+        coords: { topic: 'raw', partition: 1, offset: '12' },
+        outcome: 'duplicate',
+        eventId: 'e3',
+        eventTime: T0 + 3,
+        stateKeys: ['event_id:e3'],
+        strategy: 'event_id',
+        first: null,
+        errorType: null,
+        reason:
+          'probable duplicate by event_id: key found in the Bloom filter of generation 7 (approximate mode)',
+        watermark: null,
+        latenessMs: null,
+        traceId: null,
+        approximate: true,
       },
     ];
     for (let i = 0; i < 2; i++) {
@@ -124,22 +142,24 @@ describe('dedup state on real Postgres', () => {
           new Map([
             ['10', 'hash-10'],
             ['11', 'hash-11'],
+            ['12', 'hash-12'],
           ]),
         );
-        await tx.advanceProgress('raw', 1, '11');
+        await tx.advanceProgress('raw', 1, '12');
       });
     }
-    const back = await repo.inTransaction((tx) => tx.recordedDecisions('raw', 1, ['10', '11', '12']));
+    const back = await repo.inTransaction((tx) => tx.recordedDecisions('raw', 1, ['10', '11', '12', '13']));
     expect([...back.values()]).toEqual([
       { decision: decisions[0], recordHash: 'hash-10' },
       { decision: decisions[1], recordHash: 'hash-11' },
+      { decision: decisions[2], recordHash: 'hash-12' },
     ]);
-    expect(await repo.inTransaction((tx) => tx.progress('raw', 1))).toBe(11n);
+    expect(await repo.inTransaction((tx) => tx.progress('raw', 1))).toBe(12n);
     const rollup = await pool.query<{ count: string }>(
       'SELECT sum(count)::text AS count FROM outcome_rollup WHERE pipeline = $1',
       [pipeline.name],
     );
-    expect(rollup.rows[0]!.count).toBe('2');
+    expect(rollup.rows[0]!.count).toBe('3');
   });
 
   it('moves watermarks and progress only forward', async () => {
@@ -190,5 +210,73 @@ describe('dedup state on real Postgres', () => {
     );
     expect(left.rows.map((r) => r.dedup_key)).toEqual(['k3', 'k4']);
     expect(await expiry.countStates(pipeline.name)).toBe(2);
+  });
+
+  describe('approximate mode: Bloom stripes', () => {
+    const probe = (block: number, ...positions: number[]): BloomProbe => ({ block, positions });
+    const stripe = (block: number, ...generations: number[]): BloomStripe =>
+      generations.reduce<BloomStripe | undefined>(
+        (s, g, i) => stripeWithKey(s, block, g, probe(block, i, 100 + g)),
+        undefined,
+      ) ?? { block, generations: [], bits: new Uint8Array(0) };
+
+    it('round-trips stripes exactly, and a concurrently inserted stripe is a ClaimConflict', async () => {
+      const pipeline = { name: uniqueName('stripes'), version: '1' };
+      const [a, b] = sources.map((s) => new DedupRepository(s, pipeline));
+      const one = stripe(7, 3, 5);
+      await a!.inTransaction((tx) => tx.writeStripes('L1', new Map([[7, one]]), new Set()));
+      const back = await a!.inTransaction((tx) => tx.lockStripes('L1', [7, 8]));
+      expect([...back.keys()]).toEqual([7]);
+      expect(back.get(7)?.generations).toEqual([3, 5]);
+      expect([...(back.get(7)?.bits ?? [])]).toEqual([...one.bits]);
+      // Another layout is another filter.
+      expect((await a!.inTransaction((tx) => tx.lockStripes('L2', [7]))).size).toBe(0);
+      const two = stripeWithKey(one, 7, 9, probe(7, 1));
+      await a!.inTransaction((tx) => tx.writeStripes('L1', new Map([[7, two]]), new Set([7])));
+      expect((await a!.inTransaction((tx) => tx.lockStripes('L1', [7]))).get(7)?.generations).toEqual([
+        3, 5, 9,
+      ]);
+
+      // Both see block 8 absent and insert it: the second insert waits for the first commit, then fails.
+      const insert = (repo: DedupRepository) =>
+        repo.inTransaction(async (tx) => {
+          expect((await tx.lockStripes('L1', [8])).size).toBe(0);
+          await new Promise((r) => setTimeout(r, 100));
+          await tx.writeStripes('L1', new Map([[8, stripe(8, 1)]]), new Set());
+        });
+      const results = await Promise.allSettled([insert(a!), insert(b!)]);
+      expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+      const lost = results.find((r) => r.status === 'rejected');
+      expect(lost?.reason).toBeInstanceOf(ClaimConflict);
+    });
+
+    it('drops exactly the expired generations, keeps the others aligned, and sums their fill', async () => {
+      const pipeline = { name: uniqueName('bloom-expiry'), version: '1' };
+      const repo = new DedupRepository(sources[0]!, pipeline);
+      const expiry = new StateExpiryRepository(sources[0]!);
+      const stripes = new Map([
+        [0, stripe(0, 1, 2, 3)],
+        [1, stripe(1, 2)],
+        [2, stripe(2, 3, 4)],
+      ]);
+      await repo.inTransaction((tx) => tx.writeStripes('L', stripes, new Set()));
+      await repo.inTransaction((tx) => tx.writeStripes('OLD', new Map([[0, stripe(0, 1)]]), new Set()));
+      // Generations up to 2 expire; stripe 2 has none of them and is left alone.
+      expect(await expiry.expireBloomGenerations(pipeline.name, 'L', 2, 100)).toBe(2);
+      expect(await expiry.expireBloomGenerations(pipeline.name, 'L', 2, 100)).toBe(0);
+      const left = await repo.inTransaction((tx) => tx.lockStripes('L', [0, 1, 2]));
+      expect(left.get(0)?.generations).toEqual([3]);
+      expect([...(left.get(0)?.bits ?? [])]).toEqual([...(stripes.get(0)?.bits.subarray(128, 192) ?? [])]);
+      expect(left.get(1)).toEqual({ block: 1, generations: [], bits: new Uint8Array(0) });
+      expect(left.get(2)?.generations).toEqual([3, 4]);
+      // Each generation block holds 2 set bits of 512: (2/512)^hashes per block, summed per generation.
+      const summary = await expiry.bloomSummary(pipeline.name, 'L', 2);
+      expect([...summary.generations.keys()].sort()).toEqual([3, 4]);
+      expect(summary.generations.get(3)).toBeCloseTo(2 * (2 / 512) ** 2, 12);
+      expect(summary.bytes).toBe(3 * 64);
+      // A layout no longer configured is deleted.
+      expect(await expiry.deleteStaleBloomLayouts(pipeline.name, 'L', 100)).toBe(1);
+      expect(await expiry.deleteStaleBloomLayouts(pipeline.name, null, 100)).toBe(3);
+    });
   });
 });

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { KeyState, WatermarkSnapshot } from '@dedup/core';
+import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DecisionRecord } from '../pipeline/decision-record';
@@ -52,6 +52,13 @@ interface AuditRow {
   lateness_ms: string | null;
   trace_id: string | null;
   record_hash: string | null;
+  approximate: boolean;
+}
+
+interface StripeRow {
+  block: number;
+  generations: string[];
+  bits: Buffer;
 }
 
 /** A recorded decision and the fingerprint of the bytes it was made for. */
@@ -74,6 +81,14 @@ export interface BatchTransaction {
   lockStates(stateKeys: readonly string[]): Promise<Map<string, KeyState>>;
   /** Writes changed states: updates the ones that existed, inserts new ones (ClaimConflict if raced). */
   writeStates(changed: ReadonlyMap<string, KeyState>, existed: ReadonlySet<string>): Promise<void>;
+  /** Approximate mode: loads and row-locks the Bloom stripes of these blocks (absent ones are empty). */
+  lockStripes(layout: string, blocks: readonly number[]): Promise<Map<number, BloomStripe>>;
+  /** Approximate mode: writes changed stripes like `writeStates` (ClaimConflict if a new one raced). */
+  writeStripes(
+    layout: string,
+    changed: ReadonlyMap<number, BloomStripe>,
+    existed: ReadonlySet<number>,
+  ): Promise<void>;
   loadWatermarks(topic: string): Promise<WatermarkSnapshot>;
   saveWatermarks(topic: string, partition: number, snapshot: WatermarkSnapshot): Promise<void>;
   /**
@@ -120,6 +135,8 @@ export class DedupRepository {
           this.recordedDecisions(m, topic, partition, offsets),
         lockStates: (keys) => this.lockStates(m, keys),
         writeStates: (changed, existed) => this.writeStates(m, changed, existed),
+        lockStripes: (layout, blocks) => this.lockStripes(m, layout, blocks),
+        writeStripes: (layout, changed, existed) => this.writeStripes(m, layout, changed, existed),
         loadWatermarks: (topic) => this.loadWatermarks(m, topic),
         saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
         record: (decisions, raw, hashes) => this.record(m, decisions, raw, hashes),
@@ -158,7 +175,7 @@ export class DedupRepository {
               (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
               (extract(epoch FROM event_time) * 1000)::bigint::text AS event_time_ms,
               (extract(epoch FROM watermark) * 1000)::bigint::text AS watermark_ms,
-              lateness_ms::text, trace_id, record_hash
+              lateness_ms::text, trace_id, record_hash, approximate
          FROM event_audit
         WHERE pipeline = $1 AND source_topic = $2 AND source_partition = $3 AND source_offset = ANY($4::bigint[])`,
       [this.pipeline.name, topic, partition, offsets],
@@ -187,6 +204,7 @@ export class DedupRepository {
         watermark: ms(r.watermark_ms),
         latenessMs: ms(r.lateness_ms),
         traceId: r.trace_id,
+        approximate: r.approximate,
       };
       out.set(r.source_offset, { decision, recordHash: r.record_hash });
     }
@@ -282,6 +300,79 @@ export class DedupRepository {
     }
   }
 
+  /**
+   * Like `lockStates`, for approximate mode's Bloom stripes: one row per block holds that block of
+   * every live generation, so locking the row locks each of its keys in all generations at once, and
+   * two batches that could both accept a key serialize here (docs/adr/0005). Block order = lock order.
+   */
+  private async lockStripes(
+    m: EntityManager,
+    layout: string,
+    blocks: readonly number[],
+  ): Promise<Map<number, BloomStripe>> {
+    const stripes = new Map<number, BloomStripe>();
+    if (blocks.length === 0) return stripes;
+    const sorted = [...new Set(blocks)].sort((a, b) => a - b);
+    const rows: StripeRow[] = await m.query(
+      `SELECT block, generations::text[] AS generations, bits
+         FROM bloom_block
+        WHERE pipeline = $1 AND layout = $2 AND block = ANY($3::int[])
+        ORDER BY block
+        FOR UPDATE`,
+      [this.pipeline.name, layout, sorted],
+    );
+    for (const r of rows) {
+      stripes.set(r.block, {
+        block: r.block,
+        generations: r.generations.map(Number),
+        bits: new Uint8Array(r.bits.buffer, r.bits.byteOffset, r.bits.byteLength),
+      });
+    }
+    return stripes;
+  }
+
+  private async writeStripes(
+    m: EntityManager,
+    layout: string,
+    changed: ReadonlyMap<number, BloomStripe>,
+    existed: ReadonlySet<number>,
+  ): Promise<void> {
+    if (changed.size === 0) return;
+    const columns = (stripes: BloomStripe[]) => [
+      stripes.map((s) => s.block),
+      // Each generation list as an array literal: node-pg has no nested-array parameters.
+      stripes.map((s) => `{${s.generations.join(',')}}`),
+      stripes.map((s) => Buffer.from(s.bits.buffer, s.bits.byteOffset, s.bits.byteLength)),
+    ];
+    const all = [...changed.values()].sort((a, b) => a.block - b.block);
+    const updates = all.filter((s) => existed.has(s.block));
+    const inserts = all.filter((s) => !existed.has(s.block));
+    if (updates.length > 0) {
+      await m.query(
+        `UPDATE bloom_block b SET generations = r.generations::bigint[], bits = r.bits
+           FROM unnest($3::int[], $4::text[], $5::bytea[]) AS r(block, generations, bits)
+          WHERE b.pipeline = $1 AND b.layout = $2 AND b.block = r.block`,
+        [this.pipeline.name, layout, ...columns(updates)],
+      );
+    }
+    if (inserts.length > 0) {
+      const inserted: { block: number }[] = await m.query(
+        `INSERT INTO bloom_block (pipeline, layout, block, generations, bits)
+         SELECT $1, $2, r.block, r.generations::bigint[], r.bits
+           FROM unnest($3::int[], $4::text[], $5::bytea[]) AS r(block, generations, bits)
+         ON CONFLICT ON CONSTRAINT pk_bloom_block DO NOTHING
+         RETURNING block`,
+        [this.pipeline.name, layout, ...columns(inserts)],
+      );
+      if (inserted.length !== inserts.length) {
+        const won = new Set(inserted.map((r) => r.block));
+        throw new ClaimConflict(
+          inserts.filter((s) => !won.has(s.block)).map((s) => `bloom block ${s.block}`),
+        );
+      }
+    }
+  }
+
   private async loadWatermarks(m: EntityManager, topic: string): Promise<WatermarkSnapshot> {
     const rows: { partition: number; max_ms: string; activity_ms: string }[] = await m.query(
       `SELECT partition, (extract(epoch FROM max_event_time) * 1000)::bigint::text AS max_ms,
@@ -363,6 +454,7 @@ export class DedupRepository {
       lateness_ms: d.latenessMs,
       trace_id: d.traceId,
       record_hash: hashes.get(d.coords.offset) ?? null,
+      approximate: d.approximate,
     }));
     await m.query(
       `WITH rows AS (
@@ -370,16 +462,16 @@ export class DedupRepository {
            source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
            outcome text, reason text, error_type text, matched_strategy text, first_topic text,
            first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
-           watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text)
+           watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean)
        ), inserted AS (
          INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset,
                                   event_id, dedup_keys, dedup_key, outcome, reason, error_type, matched_strategy,
                                   first_topic, first_partition, first_offset, first_seen_at, event_time,
-                                  watermark, lateness_ms, trace_id, record_hash)
+                                  watermark, lateness_ms, trace_id, record_hash, approximate)
          SELECT $1, $2, source_topic, source_partition, source_offset, event_id, dedup_keys, dedup_keys[1],
                 outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
                 to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
-                to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash
+                to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash, approximate
            FROM rows
          -- Same coordinates and bytes: already recorded (a re-delivery), keep it. Same coordinates,
          -- other bytes: the topic was recreated; the new record's decision replaces the stale row.
@@ -391,7 +483,8 @@ export class DedupRepository {
                first_seen_at = EXCLUDED.first_seen_at, event_time = EXCLUDED.event_time,
                watermark = EXCLUDED.watermark, lateness_ms = EXCLUDED.lateness_ms,
                trace_id = EXCLUDED.trace_id, record_hash = EXCLUDED.record_hash,
-               pipeline_version = EXCLUDED.pipeline_version, processed_at = now()
+               approximate = EXCLUDED.approximate, pipeline_version = EXCLUDED.pipeline_version,
+               processed_at = now()
            WHERE event_audit.record_hash IS DISTINCT FROM EXCLUDED.record_hash
          RETURNING source_partition, outcome, processed_at
        )

@@ -33,6 +33,103 @@ export class StateExpiryRepository {
     return Number(rows[0]?.deleted ?? 0);
   }
 
+  /**
+   * The expiry horizon: the lowest pipeline watermark over the pipeline's input topics minus the
+   * allowed lateness (epoch ms), or null before the first watermark. Never moves backwards.
+   */
+  async expiryHorizon(pipeline: string, allowedLatenessMs: number): Promise<number | null> {
+    const rows: { h: string | null }[] = await this.dataSource.query(
+      `SELECT ((extract(epoch FROM min(watermark)) * 1000)::bigint - $2)::text AS h
+         FROM pipeline_watermark WHERE pipeline = $1`,
+      [pipeline, allowedLatenessMs],
+    );
+    const h = rows[0]?.h ?? null;
+    return h === null ? null : Number(h);
+  }
+
+  /**
+   * Approximate mode: removes the blocks of generations up to `lastExpired` from up to `limit` Bloom
+   * stripes (docs/adr/0005). The new value is computed from the row being updated (so a batch that
+   * committed bits meanwhile is re-read, never overwritten), and rows a batch holds are skipped.
+   * A stripe left without generations stays, empty: the row count is bounded by one filter's blocks.
+   */
+  async expireBloomGenerations(
+    pipeline: string,
+    layout: string,
+    lastExpired: number,
+    limit: number,
+  ): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      `WITH gone AS (
+         UPDATE bloom_block b
+            SET generations = ARRAY(SELECT u.g FROM unnest(b.generations) WITH ORDINALITY AS u(g, o)
+                                     WHERE u.g > $3 ORDER BY u.o),
+                bits = coalesce((SELECT string_agg(substring(b.bits FROM ((u.o - 1) * 64 + 1)::int FOR 64),
+                                                   ''::bytea ORDER BY u.o)
+                                   FROM unnest(b.generations) WITH ORDINALITY AS u(g, o) WHERE u.g > $3), ''::bytea)
+          WHERE b.ctid IN (SELECT ctid FROM bloom_block
+                            WHERE pipeline = $1 AND layout = $2 AND generations[1] <= $3
+                            LIMIT $4
+                            FOR UPDATE SKIP LOCKED)
+            AND b.pipeline = $1 AND b.layout = $2 AND b.generations[1] <= $3
+          RETURNING 1
+       )
+       SELECT count(*)::text AS n FROM gone`,
+      [pipeline, layout, lastExpired, limit],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Deletes up to `limit` Bloom stripes of layouts other than `current` (null: exact mode, none is
+   * current). They were written under another window, rate or target, or before approximate mode was
+   * turned off, and no batch reads them again.
+   */
+  async deleteStaleBloomLayouts(pipeline: string, current: string | null, limit: number): Promise<number> {
+    const rows: { n: string }[] = await this.dataSource.query(
+      `WITH doomed AS (
+         SELECT ctid FROM bloom_block
+          WHERE pipeline = $1 AND layout IS DISTINCT FROM $2
+          LIMIT $3
+          FOR UPDATE SKIP LOCKED
+       ), gone AS (
+         DELETE FROM bloom_block WHERE ctid IN (SELECT ctid FROM doomed) RETURNING 1
+       )
+       SELECT count(*)::text AS n FROM gone`,
+      [pipeline, current, limit],
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  /**
+   * Approximate mode: per generation, the sum over its blocks of `(set bits / 512)^hashes` (divide by
+   * the layout's block count for the generation's estimated false-positive rate), and the bytes all
+   * stripes of the layout hold.
+   */
+  async bloomSummary(
+    pipeline: string,
+    layout: string,
+    hashes: number,
+  ): Promise<{ generations: Map<number, number>; bytes: number }> {
+    const perGeneration: { generation: string; fp_sum: number }[] = await this.dataSource.query(
+      `SELECT u.g::text AS generation,
+              sum(power(bit_count(substring(b.bits FROM ((u.o - 1) * 64 + 1)::int FOR 64))::float8 / 512, $3))::float8
+                AS fp_sum
+         FROM bloom_block b CROSS JOIN LATERAL unnest(b.generations) WITH ORDINALITY AS u(g, o)
+        WHERE b.pipeline = $1 AND b.layout = $2
+        GROUP BY u.g`,
+      [pipeline, layout, hashes],
+    );
+    const bytes: { n: string }[] = await this.dataSource.query(
+      `SELECT coalesce(sum(octet_length(bits)), 0)::text AS n FROM bloom_block WHERE pipeline = $1 AND layout = $2`,
+      [pipeline, layout],
+    );
+    return {
+      generations: new Map(perGeneration.map((r) => [Number(r.generation), r.fp_sum])),
+      bytes: Number(bytes[0]?.n ?? 0),
+    };
+  }
+
   /** Open DLQ records and the age of the oldest, for the DLQ gauges. */
   async dlqSummary(pipeline: string): Promise<{ open: number; oldestAgeSeconds: number }> {
     const rows: { open: string; oldest: string | null }[] = await this.dataSource.query(

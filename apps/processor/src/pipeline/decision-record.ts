@@ -1,5 +1,5 @@
 import type { Outcome } from '@dedup/contracts';
-import type { EngineDecision, RecordCoordinates } from '@dedup/core';
+import type { EngineDecision, EngineDuplicateDecision, RecordCoordinates } from '@dedup/core';
 
 /**
  * A decision as it is persisted (one audit row) and emitted (one output record). Flat and
@@ -24,6 +24,8 @@ export interface DecisionRecord {
   readonly latenessMs: number | null;
   /** The trace of the decision's span (W3C trace id), also on the audit and DLQ rows. */
   readonly traceId: string | null;
+  /** Decided by approximate mode's Bloom filters (docs/semantics.md): a duplicate may be a false positive. */
+  readonly approximate: boolean;
 }
 
 const EMPTY = {
@@ -37,6 +39,7 @@ const EMPTY = {
   watermark: null,
   latenessMs: null,
   traceId: null,
+  approximate: false,
 } as const;
 
 export function toDecisionRecord(d: EngineDecision, traceId: string | null): DecisionRecord {
@@ -53,6 +56,7 @@ function decisionFields(d: EngineDecision): DecisionRecord {
         eventId: d.record.event.event_id,
         eventTime: d.record.event.event_time,
         stateKeys: d.stateKeys,
+        approximate: d.approximate !== undefined,
       };
     case 'duplicate':
       return {
@@ -63,8 +67,9 @@ function decisionFields(d: EngineDecision): DecisionRecord {
         eventTime: d.record.event.event_time,
         stateKeys: [d.stateKey],
         strategy: d.strategy,
-        first: { ...d.first.origin, firstSeenAt: d.first.firstSeenAt },
-        reason: `duplicate of ${d.first.origin.topic}/${d.first.origin.partition}@${d.first.origin.offset} by ${d.strategy}`,
+        first: d.first === null ? null : { ...d.first.origin, firstSeenAt: d.first.firstSeenAt },
+        reason: duplicateReason(d),
+        approximate: d.approximate !== undefined,
       };
     case 'late':
       return {
@@ -82,4 +87,16 @@ function decisionFields(d: EngineDecision): DecisionRecord {
     case 'failed':
       return { ...EMPTY, coords: d.coords, outcome: d.outcome, errorType: d.errorType, reason: d.reason };
   }
+}
+
+/** Approximate mode knows that a key was seen in a generation, not by which record: it says so. */
+function duplicateReason(d: EngineDuplicateDecision): string {
+  if (d.approximate !== undefined) {
+    const { generation } = d.approximate;
+    const where = `the Bloom filter of generation ${generation}`;
+    return `probable duplicate by ${d.strategy}: key found in ${where} (approximate mode)`;
+  }
+  if (d.first === null) throw new Error('an exact duplicate decision must name its first occurrence');
+  const { topic, partition, offset } = d.first.origin;
+  return `duplicate of ${topic}/${partition}@${offset} by ${d.strategy}`;
 }

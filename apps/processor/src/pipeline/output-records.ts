@@ -24,6 +24,7 @@ export function toOutputRecord(
   };
   if (decision.eventId !== null) headers[DEDUP_HEADERS.eventId] = decision.eventId;
   if (decision.reason !== null) headers[DEDUP_HEADERS.reason] = decision.reason;
+  if (decision.approximate) headers[DEDUP_HEADERS.approximate] = 'true';
   const key = decision.eventId ?? source.key;
   switch (decision.outcome) {
     case 'unique':

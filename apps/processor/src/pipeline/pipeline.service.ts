@@ -1,10 +1,8 @@
-import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
-  decideEventBatch,
   failedDecision,
   parseRecord,
-  stateKeysOf,
+  StateCache,
   type ParsedRecord,
   type RecordCoordinates,
   type WatermarkSnapshot,
@@ -20,6 +18,7 @@ import { JsonLogger } from '../logging/json-logger';
 import { MetricsService } from '../metrics/metrics.service';
 import { DedupRepository, coordKey, type RawRecord } from '../persistence/dedup.repository';
 import { RecordTrace } from '../telemetry/record-tracing';
+import { BatchDecider, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
@@ -32,18 +31,11 @@ interface BatchRecord {
   readonly trace: RecordTrace;
 }
 
-interface Decided {
-  readonly decisions: DecisionRecord[];
-  /** The watermarks after the batch, and the pipeline watermark before it (for lateness). */
-  readonly watermarks: WatermarkSnapshot | undefined;
-  readonly watermarkBefore: number | null;
-}
-
 /**
  * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once";
- * docs/adr/0003): parse → ONE Postgres transaction (recorded decisions of re-delivered records, lock
- * and load key state, decide with the pure engine, write state, watermarks, audit rows, DLQ rows,
- * rollups and progress) → ONE Kafka transaction (every output + the input offset).
+ * docs/adr/0003): parse → ONE Postgres transaction (BatchDecider: recorded decisions of re-delivered
+ * records, lock and load key state, decide with the pure engine, write state, watermarks, audit rows,
+ * DLQ rows, rollups and progress) → ONE Kafka transaction (every output + the input offset).
  */
 @Injectable()
 export class PipelineService {
@@ -57,6 +49,8 @@ export class PipelineService {
     @Inject(KafkaAdapter) private readonly kafka: KafkaAdapter,
     @Inject(DedupRepository) private readonly repository: DedupRepository,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(BatchDecider) private readonly decider: BatchDecider,
+    @Inject(StateCache) private readonly cache: StateCache,
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'pipeline', pipeline: config.pipeline.name });
@@ -72,8 +66,13 @@ export class PipelineService {
       [t.input, t.output, t.duplicates, t.late, t.dlq],
       this.config.kafka.topicPartitions,
     );
-    // A revoked partition's lag series would otherwise keep its last value (and an alert on).
-    this.kafka.onRebalance(() => this.metrics.forgetConsumerLag());
+    this.kafka.onRebalance(() => {
+      // A revoked partition's lag series would otherwise keep its last value (and an alert on).
+      this.metrics.forgetConsumerLag();
+      // The keys of partitions that move are written by another member from now on: start over
+      // rather than keep versions it may supersede (safe either way, see planStateReads).
+      this.cache.clear();
+    });
     await this.kafka.start((batch, control) => this.handleBatch(batch, control));
     this.running = true;
     this.log.write('info', 'pipeline consuming', { topic: t.input, group: this.config.kafka.groupId });
@@ -131,7 +130,7 @@ export class PipelineService {
     try {
       try {
         decided = await withRetry(
-          () => this.decideAndPersist(topic, partition, records, last.offset, now),
+          () => this.decider.decideAndPersist(topic, partition, records, last.offset, now),
           TRANSIENT_RETRY,
           logRetry('postgres batch transaction'),
           undefined,
@@ -261,7 +260,7 @@ export class PipelineService {
       const offset = record.parsed.coords.offset;
       try {
         const one = await withRetry(
-          () => this.decideAndPersist(topic, partition, [record], offset, now),
+          () => this.decider.decideAndPersist(topic, partition, [record], offset, now),
           { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 },
           undefined,
           undefined,
@@ -294,81 +293,4 @@ export class PipelineService {
     }
     return { decisions, watermarks, watermarkBefore: null };
   }
-
-  /** One Postgres transaction; returns one decision per record, in offset order. */
-  private decideAndPersist(
-    topic: string,
-    partition: number,
-    records: readonly BatchRecord[],
-    lastOffset: string,
-    now: number,
-  ): Promise<Decided> {
-    const semantics = this.config.semantics;
-    const hashes = new Map(records.map((r) => [r.parsed.coords.offset, fingerprint(r.raw.value)]));
-    return this.repository.inTransaction(async (tx) => {
-      const progress = await tx.progress(topic, partition);
-      const redelivered =
-        progress === null
-          ? []
-          : records
-              .filter((r) => BigInt(r.parsed.coords.offset) <= progress)
-              .map((r) => r.parsed.coords.offset);
-      const recorded = new Map<string, DecisionRecord>();
-      if (redelivered.length > 0) {
-        for (const [offset, rec] of await tx.recordedDecisions(topic, partition, redelivered)) {
-          // The same coordinates with other bytes: the topic was recreated (offsets start again) while
-          // this database kept its audit. That record is new: decide it afresh.
-          if (rec.recordHash !== null && rec.recordHash !== hashes.get(offset)) {
-            this.log.write(
-              'warn',
-              'recorded decision is for other bytes at the same offset; deciding afresh',
-              {
-                topic,
-                partition,
-                offset,
-              },
-            );
-            continue;
-          }
-          recorded.set(offset, rec.decision);
-        }
-      }
-      const fresh = records.filter((r) => !recorded.has(r.parsed.coords.offset)).map((r) => r.parsed);
-      const keys = new Set<string>();
-      for (const p of fresh) {
-        if (p.kind !== 'valid') continue;
-        const k = stateKeysOf(p.event, semantics);
-        if ('missing' in k) continue;
-        for (const { stateKey } of k) keys.add(stateKey);
-      }
-      const states = await tx.lockStates([...keys]);
-      const watermarks = await tx.loadWatermarks(topic);
-      const out = decideEventBatch({ records: fresh, partition, states, watermarks, now, semantics });
-      await tx.writeStates(out.changedStates, new Set(states.keys()));
-      await tx.saveWatermarks(topic, partition, out.watermarks);
-      const traceIds = new Map(records.map((r) => [r.parsed.coords.offset, r.trace.traceId]));
-      const decided = out.decisions.map((d) => toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null));
-      await tx.record(decided, new Map(records.map((r) => [coordKey(r.parsed.coords), r.raw])), hashes);
-      await tx.advanceProgress(topic, partition, lastOffset);
-      const byOffset = new Map<string, DecisionRecord>(recorded);
-      for (const d of decided) byOffset.set(d.coords.offset, d);
-      return {
-        decisions: records.map((r) => {
-          const d = byOffset.get(r.parsed.coords.offset);
-          if (d === undefined) throw new Error(`no decision for ${coordKey(r.parsed.coords)}`);
-          return d;
-        }),
-        watermarks: out.watermarks,
-        watermarkBefore: watermarks.pipelineWatermark,
-      };
-    });
-  }
-}
-
-/** Identifies a record's bytes, so a recorded decision is re-emitted only for the same record. */
-function fingerprint(value: Buffer | null): string {
-  return createHash('sha256')
-    .update(value ?? Buffer.alloc(0))
-    .digest('base64url')
-    .slice(0, 22);
 }

@@ -1,4 +1,5 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { estimatedLookupFalsePositiveRate, lastExpiredGeneration, StateCache } from '@dedup/core';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JsonLogger } from '../logging/json-logger';
 import { MetricsService } from '../metrics/metrics.service';
@@ -9,7 +10,9 @@ const DELETE_BATCH = 5_000;
 /**
  * Removes expired dedup state in bulk, off the hot path, and reports the state size. Deleting a state
  * once the watermark minus the allowed lateness has passed its expiry never changes a decision
- * (docs/semantics.md), so this may run at any pace; it only bounds the table.
+ * (docs/semantics.md), so this may run at any pace; it only bounds the table. The same horizon drops
+ * expired entries from the state cache and, in approximate mode, expired generations from the Bloom
+ * stripes (whose fill it also turns into the estimated false-positive rate).
  */
 @Injectable()
 export class StateExpiryService implements OnApplicationShutdown {
@@ -21,12 +24,16 @@ export class StateExpiryService implements OnApplicationShutdown {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(StateExpiryRepository) private readonly repository: StateExpiryRepository,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(StateCache) private readonly cache: StateCache,
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'state-expiry', pipeline: config.pipeline.name });
   }
 
   start(): void {
+    if (this.config.approximate !== null) {
+      this.metrics.setBloomTarget(this.config.approximate.targetFalsePositiveRate);
+    }
     this.timer = setInterval(() => {
       this.running ??= this.sweep()
         .then(() => undefined)
@@ -39,17 +46,22 @@ export class StateExpiryService implements OnApplicationShutdown {
 
   async sweep(): Promise<number> {
     let total = 0;
+    const pipeline = this.config.pipeline.name;
     try {
       for (;;) {
         const deleted = await this.repository.deleteExpired(
-          this.config.pipeline.name,
+          pipeline,
           this.config.semantics.allowedLatenessMs,
           DELETE_BATCH,
         );
         total += deleted;
         if (deleted < DELETE_BATCH) break;
       }
-      this.metrics.setStateKeys(await this.repository.countStates(this.config.pipeline.name));
+      this.metrics.setStateKeys(await this.repository.countStates(pipeline));
+      const horizon = await this.repository.expiryHorizon(pipeline, this.config.semantics.allowedLatenessMs);
+      if (horizon !== null) this.cache.forgetExpired(horizon);
+      this.metrics.setStateCacheEntries(this.cache.size);
+      total += await this.sweepBloom(horizon);
       const dlq = await this.repository.dlqSummary(this.config.pipeline.name);
       this.metrics.setDlq(dlq.open, dlq.oldestAgeSeconds);
       if (total > 0) this.log.write('debug', 'expired state removed', { deleted: total });
@@ -57,6 +69,55 @@ export class StateExpiryService implements OnApplicationShutdown {
       // A failed sweep only delays clean-up; the next tick tries again.
       this.log.write('warn', 'state expiry sweep failed', { error: String(error) });
     }
+    return total;
+  }
+
+  /** Approximate mode's share of the sweep; also clears stripes a previous configuration left. */
+  private async sweepBloom(horizon: number | null): Promise<number> {
+    const pipeline = this.config.pipeline.name;
+    const layout = this.config.approximate;
+    let total = 0;
+    for (;;) {
+      const deleted = await this.repository.deleteStaleBloomLayouts(
+        pipeline,
+        layout?.id ?? null,
+        DELETE_BATCH,
+      );
+      total += deleted;
+      if (deleted < DELETE_BATCH) break;
+    }
+    if (layout === null) return total;
+    if (horizon !== null) {
+      const lastExpired = lastExpiredGeneration(horizon, layout);
+      for (;;) {
+        const updated = await this.repository.expireBloomGenerations(
+          pipeline,
+          layout.id,
+          lastExpired,
+          DELETE_BATCH,
+        );
+        total += updated;
+        if (updated < DELETE_BATCH) break;
+      }
+    }
+    const summary = await this.repository.bloomSummary(pipeline, layout.id, layout.hashes);
+    const perGeneration = new Map(
+      [...summary.generations].map(([generation, fpSum]) => [generation, fpSum / layout.blocks]),
+    );
+    this.metrics.setBloomFilters({
+      // A record at the watermark checks the generations that cover it, with every key strategy.
+      estimatedFalsePositiveRate:
+        horizon === null
+          ? 0
+          : estimatedLookupFalsePositiveRate(
+              perGeneration,
+              horizon + this.config.semantics.allowedLatenessMs,
+              this.config.semantics.keys.length,
+              layout,
+            ),
+      generations: perGeneration.size,
+      bytes: summary.bytes,
+    });
     return total;
   }
 

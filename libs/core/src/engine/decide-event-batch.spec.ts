@@ -1,5 +1,7 @@
 import { pipelineSemanticsSchema, type InputEvent, type PipelineSemanticsInput } from '@dedup/contracts';
+import { bloomProbe } from '../bloom/blocked-bloom-filter';
 import type { ParsedRecord, ValidRecord } from '../parse-record';
+import { approximateLayout, type ApproximateLayout, type BloomStripe } from './approximate';
 import { isStateExpired } from './dedup-window';
 import { decideEventBatch } from './decide-event-batch';
 import { failedDecision, type EngineDecision, type KeyState } from './engine-decision';
@@ -77,7 +79,9 @@ const isParsed = (spec: EventSpec | ParsedRecord): spec is ParsedRecord =>
 
 const outcomes = (decisions: readonly EngineDecision[]) => decisions.map((d) => d.outcome);
 const firstOffset = (d: EngineDecision | undefined) =>
-  d?.outcome === 'duplicate' ? `${d.first.origin.partition}@${d.first.origin.offset}` : undefined;
+  d?.outcome === 'duplicate' && d.first !== null
+    ? `${d.first.origin.partition}@${d.first.origin.offset}`
+    : undefined;
 
 describe('decideEventBatch: sliding window', () => {
   const sliding = { window: { kind: 'sliding', sizeMs: 100 } } as const;
@@ -478,12 +482,153 @@ describe('decideEventBatch: records and inputs', () => {
   });
 });
 
+/** Like `pipeline`, in approximate mode: Bloom stripes are carried over between batches. */
+function approximatePipeline(
+  config: PipelineSemanticsInput,
+  layoutOverride: Partial<ApproximateLayout> = {},
+) {
+  const semantics = pipelineSemanticsSchema.parse({
+    maxOutOfOrdernessMs: 0,
+    allowedLatenessMs: 1_000,
+    idleTimeoutMs: 1_000_000,
+    approximate: { falsePositiveRate: 0.001, expectedKeysPerSecond: 1_000 },
+    ...config,
+  });
+  const sized = approximateLayout(semantics);
+  if (sized === null) throw new Error('expected approximate semantics');
+  const layout = { ...sized, ...layoutOverride };
+  const stripes = new Map<number, BloomStripe>();
+  let watermarks: WatermarkSnapshot = EMPTY_WATERMARK_SNAPSHOT;
+  let offset = 0;
+  return {
+    layout,
+    stripes,
+    send(...specs: EventSpec[]): EngineDecision[] {
+      const out = decideEventBatch({
+        records: specs.map((spec) => ({
+          kind: 'valid' as const,
+          coords: { topic: 'raw', partition: 0, offset: String(offset++) },
+          event: { event_type: 'order.created', payload: {}, schema_version: 1, ...spec },
+        })),
+        partition: 0,
+        states: new Map(),
+        watermarks,
+        now: 0,
+        semantics,
+        bloom: { layout, stripes },
+      });
+      for (const [block, stripe] of out.changedStripes) stripes.set(block, stripe);
+      watermarks = out.watermarks;
+      expect(out.changedStates.size).toBe(0);
+      return out.decisions;
+    },
+  };
+}
+
+describe('decideEventBatch: approximate mode (Bloom filters per generation)', () => {
+  it('tumbling: buckets are the generations, exactly as in exact mode; decisions name the generation', () => {
+    const p = approximatePipeline({ window: { kind: 'tumbling', sizeMs: 100 } });
+    const decisions = p.send(ev('a', 1050), ev('a', 1099), ev('a', 1100), ev('a', 1000));
+    expect(outcomes(decisions)).toEqual(['unique', 'duplicate', 'unique', 'duplicate']);
+    expect(decisions[0]).toMatchObject({ stateKeys: ['event_id:a#10'], approximate: { generation: 10 } });
+    expect(decisions[1]).toMatchObject({
+      strategy: 'event_id',
+      stateKey: 'event_id:a#10',
+      first: null, // a filter knows that the key was seen, not where
+      approximate: { generation: 10 },
+    });
+    expect(decisions[2]).toMatchObject({ approximate: { generation: 11 } });
+  });
+
+  it('sliding: a key is remembered at least the window, and less than a quarter window longer', () => {
+    // W = 100, generations of 25: a claim at 1010 (generation 40, 1000-1024) is in scope below
+    // (40 + 1) * 25 + 100 = 1125. Exact mode would make 1110 unique again.
+    const p = approximatePipeline({ window: { kind: 'sliding', sizeMs: 100 } });
+    expect(outcomes(p.send(ev('a', 1010)))).toEqual(['unique']);
+    expect(outcomes(p.send(ev('a', 1109)))).toEqual(['duplicate']);
+    expect(outcomes(p.send(ev('a', 1124)))).toEqual(['duplicate']); // the stretch
+    expect(outcomes(p.send(ev('a', 1125)))).toEqual(['unique']);
+    expect(outcomes(p.send(ev('a', 1000)))).toEqual(['duplicate']); // no lower bound, as in exact mode
+  });
+
+  it('session: every copy adds the key to its own generation, so the session lives on from it', () => {
+    // gap 100, generations of 25: 1000 is in scope below 1125; the copy at 1120 (generation 44)
+    // moves that to 1225; the copy at 1224 (generation 48) to 1325.
+    const p = approximatePipeline({ window: { kind: 'session', gapMs: 100 } });
+    const decisions = p.send(ev('a', 1000), ev('a', 1120), ev('a', 1224), ev('a', 1324), ev('a', 1450));
+    expect(outcomes(decisions)).toEqual(['unique', 'duplicate', 'duplicate', 'duplicate', 'unique']);
+    expect(decisions.slice(1, 4).map((d) => (d.outcome === 'duplicate' ? d.approximate : null))).toEqual([
+      { generation: 40 },
+      { generation: 44 },
+      { generation: 48 },
+    ]);
+  });
+
+  it('names the first strategy that matched, and a duplicate adds none of its keys', () => {
+    const p = approximatePipeline({
+      window: { kind: 'sliding', sizeMs: 100 },
+      keys: [
+        { name: 'event_id', kind: 'event_id' },
+        { name: 'order', kind: 'fields', fields: ['payload.order'] },
+      ],
+    });
+    const decisions = p.send(
+      ev('a', 1000, { payload: { order: 'o1' } }),
+      ev('b', 1001, { payload: { order: 'o1' } }), // another id, the same order
+      ev('b', 1002, { payload: { order: 'o2' } }), // `b` was not claimed by the duplicate
+      ev('a', 1003, { payload: { order: 'o2' } }), // both keys match: the first strategy is named
+    );
+    expect(outcomes(decisions)).toEqual(['unique', 'duplicate', 'unique', 'duplicate']);
+    expect(decisions[1]).toMatchObject({ strategy: 'order', stateKey: 'order:["o1"]' });
+    expect(decisions[3]).toMatchObject({ strategy: 'event_id', stateKey: 'event_id:a' });
+  });
+
+  it('a false positive: a key whose bits other keys set is called a duplicate', () => {
+    // One block and one bit per key: find an id whose bit is the one `a` set.
+    const layout = { blocks: 1, hashes: 1 };
+    const bitOf = (id: string) => bloomProbe(`event_id:${id}`, 1, 1).positions[0];
+    const twin = Array.from({ length: 5_000 }, (_, i) => `b${i}`).find((id) => bitOf(id) === bitOf('a'));
+    if (twin === undefined) throw new Error('no colliding id among 5000');
+    const p = approximatePipeline({ window: { kind: 'sliding', sizeMs: 100 } }, layout);
+    const decisions = p.send(ev('a', 1000), ev(twin, 1001));
+    expect(decisions[1]).toMatchObject({ outcome: 'duplicate', stateKey: `event_id:${twin}`, first: null });
+  });
+
+  it('late records are decided before the filters, and change none', () => {
+    const p = approximatePipeline({ window: { kind: 'sliding', sizeMs: 100 }, allowedLatenessMs: 0 });
+    p.send(ev('x', 2000));
+    const before = new Map(p.stripes);
+    expect(p.send(ev('a', 1000))[0]).toMatchObject({ outcome: 'late', latenessMs: 1000 });
+    expect(p.stripes).toEqual(before);
+  });
+
+  it('takes filters exactly when the semantics are approximate', () => {
+    const exact = pipelineSemanticsSchema.parse({});
+    const approximate = pipelineSemanticsSchema.parse({
+      approximate: { falsePositiveRate: 0.01, expectedKeysPerSecond: 10 },
+    });
+    const layout = approximateLayout(approximate);
+    if (layout === null) throw new Error('layout expected');
+    const input = {
+      records: [],
+      partition: 0,
+      states: new Map(),
+      watermarks: EMPTY_WATERMARK_SNAPSHOT,
+      now: 0,
+    };
+    expect(() => decideEventBatch({ ...input, semantics: approximate })).toThrow(/exactly when/);
+    expect(() =>
+      decideEventBatch({ ...input, semantics: exact, bloom: { layout, stripes: new Map() } }),
+    ).toThrow(/exactly when/);
+  });
+});
+
 describe('docs/semantics.md worked examples', () => {
   const at = (h: number, m: number, s = 0) => Date.UTC(2026, 0, 1, h, m, s);
   const config = { maxOutOfOrdernessMs: 5_000, allowedLatenessMs: 300_000 };
   const summary = (d: EngineDecision) =>
     d.outcome === 'duplicate'
-      ? `duplicate of #${Number(d.first.origin.offset) + 1}`
+      ? `duplicate of #${Number(d.first?.origin.offset) + 1}`
       : d.outcome === 'late'
         ? `late ${d.latenessMs / 1000}s`
         : d.outcome;

@@ -1,6 +1,15 @@
 import type { PipelineSemantics } from '@dedup/contracts';
 import { formatCoordinates, sameCoordinates } from '../coordinates';
+import type { BloomProbe } from '../bloom/blocked-bloom-filter';
 import type { ParsedRecord, ValidRecord } from '../parse-record';
+import {
+  generationOf,
+  layoutProbe,
+  stripeMatch,
+  stripeWithKey,
+  type ApproximateLayout,
+  type BloomStripe,
+} from './approximate';
 import {
   claimExpiry,
   expiryAfterDuplicate,
@@ -25,6 +34,20 @@ export interface DecideBatchInput {
   /** Wall-clock ms of this batch: `firstSeenAt` of new claims and the activity time of the partition. */
   readonly now: number;
   readonly semantics: PipelineSemantics;
+  /** Required in approximate mode (and only then); `states` is not read in that mode. */
+  readonly bloom?: BloomInput;
+}
+
+/** The Bloom filters approximate mode decides with (docs/adr/0005). */
+export interface BloomInput {
+  readonly layout: ApproximateLayout;
+  /**
+   * The stripe of (at least) every block the batch's valid records' state keys hash to, as stored;
+   * a block without an entry is empty in every generation.
+   */
+  readonly stripes: ReadonlyMap<number, BloomStripe>;
+  /** Probes of (some of) the batch's state keys, when the caller hashed them already. */
+  readonly probes?: ReadonlyMap<string, BloomProbe>;
 }
 
 export interface DecideBatchOutput {
@@ -32,6 +55,8 @@ export interface DecideBatchOutput {
   readonly decisions: EngineDecision[];
   /** The final state of every state key the batch claimed, replaced or extended (upsert these). */
   readonly changedStates: ReadonlyMap<string, KeyState>;
+  /** Approximate mode: the final version of every stripe the batch added bits to (upsert these). */
+  readonly changedStripes: ReadonlyMap<number, BloomStripe>;
   /** The watermark snapshot after the batch (all partitions, sorted by partition). */
   readonly watermarks: WatermarkSnapshot;
 }
@@ -50,14 +75,23 @@ export interface DecideBatchOutput {
  * 5. otherwise `unique`, claiming every state key (replacing out-of-scope states);
  * 6. records of steps 4 and 5 advance their partition's progress and the pipeline watermark.
  *
+ * In approximate mode (`semantics.approximate`), steps 2, 4 and 5 ask the Bloom filters of
+ * `input.bloom` instead of per-key state: see `decideApproximate` below.
+ *
  * Pure: inputs are not mutated, and the same input gives the same output.
  */
 export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
-  const { semantics, now } = input;
+  const { semantics, now, bloom } = input;
   if (!Number.isFinite(now)) throw new Error(`decideEventBatch: now must be finite, got ${now}`);
+  if ((semantics.approximate === undefined) !== (bloom === undefined)) {
+    throw new Error('decideEventBatch: pass bloom filters exactly when the semantics are approximate');
+  }
   const changed = new Map<string, KeyState>();
   const stateOf = (stateKey: string): KeyState | undefined =>
     changed.get(stateKey) ?? input.states.get(stateKey);
+  const changedStripes = new Map<number, BloomStripe>();
+  const stripeOf = (block: number): BloomStripe | undefined =>
+    changedStripes.get(block) ?? bloom?.stripes.get(block);
   const watermarks = new WatermarkTracker(input.watermarks, semantics);
   const decisions = input.records.map((record): EngineDecision => {
     if (record.coords.partition !== input.partition) {
@@ -89,18 +123,20 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
     }
     return decideValid(record, keys);
   });
-  return { decisions, changedStates: changed, watermarks: watermarks.snapshot() };
+  return { decisions, changedStates: changed, changedStripes, watermarks: watermarks.snapshot() };
 
   function decideValid(record: ValidRecord, keys: readonly StrategyStateKey[]): EngineDecision {
     const t = record.event.event_time;
     const stateKeys = keys.map((k) => k.stateKey);
-    if (keys.some((k) => isOwnedBy(stateOf(k.stateKey), record))) {
+    // Rule 2 needs to know who claimed a key, which only exact state records.
+    if (bloom === undefined && keys.some((k) => isOwnedBy(stateOf(k.stateKey), record))) {
       return { outcome: 'unique', coords: record.coords, record, stateKeys };
     }
     const watermark = watermarks.pipelineWatermark;
     if (watermark !== null && t < watermark - semantics.allowedLatenessMs) {
       return { outcome: 'late', coords: record.coords, record, watermark, latenessMs: watermark - t };
     }
+    if (bloom !== undefined) return decideApproximate(record, keys, bloom);
     let decision: EngineDecision | undefined;
     for (const { strategy, stateKey } of keys) {
       const state = stateOf(stateKey);
@@ -128,6 +164,77 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
     watermarks.observe(input.partition, t, now);
     return decision;
   }
+
+  /**
+   * Steps 4 and 5 with Bloom filters: a key is in scope when a generation that covers `t` (see
+   * `generationCovers`) holds it. A duplicate names the first strategy that matched and the oldest
+   * generation it matched in; in a session window every matched key is also added to `t`'s generation
+   * (the session lives on from this copy, as exact state is extended). A unique record adds all its
+   * keys to `t`'s generation. Sliding and tumbling duplicates change nothing, as in exact mode.
+   */
+  function decideApproximate(
+    record: ValidRecord,
+    keys: readonly StrategyStateKey[],
+    { layout, probes }: BloomInput,
+  ): EngineDecision {
+    const t = record.event.event_time;
+    const generation = generationOf(t, layout);
+    const probed = keys.map((k) => ({
+      ...k,
+      probe: probes?.get(k.stateKey) ?? layoutProbe(k.stateKey, layout),
+    }));
+    let decision: EngineDecision | undefined;
+    const extend: typeof probed = [];
+    for (const key of probed) {
+      const matched = stripeMatch(stripeOf(key.probe.block), key.probe, t, layout);
+      if (matched === undefined) continue;
+      decision ??= {
+        outcome: 'duplicate',
+        coords: record.coords,
+        record,
+        strategy: key.strategy,
+        stateKey: key.stateKey,
+        first: null,
+        approximate: { generation: matched },
+      };
+      if (semantics.window.kind === 'session') extend.push(key);
+    }
+    for (const { probe } of decision === undefined ? probed : extend) {
+      const stripe = stripeOf(probe.block);
+      const next = stripeWithKey(stripe, probe.block, generation, probe);
+      if (next !== stripe) changedStripes.set(probe.block, next);
+    }
+    decision ??= {
+      outcome: 'unique',
+      coords: record.coords,
+      record,
+      stateKeys: keys.map((k) => k.stateKey),
+      approximate: { generation },
+    };
+    watermarks.observe(input.partition, t, now);
+    return decision;
+  }
+}
+
+/**
+ * Hashes the state keys of the records' valid events (approximate mode): the processor locks the
+ * stripes of these probes' blocks, and hands the probes on so the engine need not hash again.
+ */
+export function bloomProbesOf(
+  records: readonly ParsedRecord[],
+  semantics: PipelineSemantics,
+  layout: Pick<ApproximateLayout, 'blocks' | 'hashes'>,
+): Map<string, BloomProbe> {
+  const probes = new Map<string, BloomProbe>();
+  for (const record of records) {
+    if (record.kind !== 'valid') continue;
+    const keys = stateKeysOf(record.event, semantics);
+    if (!Array.isArray(keys)) continue;
+    for (const { stateKey } of keys) {
+      if (!probes.has(stateKey)) probes.set(stateKey, layoutProbe(stateKey, layout));
+    }
+  }
+  return probes;
 }
 
 function isOwnedBy(state: KeyState | undefined, record: ValidRecord): boolean {

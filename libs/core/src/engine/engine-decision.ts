@@ -30,11 +30,21 @@ interface EngineDecisionBase {
   readonly coords: RecordCoordinates;
 }
 
+/**
+ * Set on unique and duplicate decisions made in approximate mode (docs/semantics.md), where Bloom
+ * filters per generation stand in for exact state: the generation the keys were added to (unique) or
+ * found in (duplicate).
+ */
+export interface ApproximateBasis {
+  readonly generation: number;
+}
+
 export interface EngineUniqueDecision extends EngineDecisionBase {
   readonly outcome: 'unique';
   readonly record: ValidRecord;
   /** Every state key of the record, in strategy order; the record claimed (or owns) all of them. */
   readonly stateKeys: readonly string[];
+  readonly approximate?: ApproximateBasis;
 }
 
 export interface EngineDuplicateDecision extends EngineDecisionBase {
@@ -43,8 +53,12 @@ export interface EngineDuplicateDecision extends EngineDecisionBase {
   /** The first strategy, in config order, whose key was in scope. */
   readonly strategy: string;
   readonly stateKey: string;
-  /** The state that made the record a duplicate, as it stood before this record (its first occurrence). */
-  readonly first: KeyState;
+  /**
+   * The state that made the record a duplicate, as it stood before this record (its first
+   * occurrence). Null in approximate mode: a Bloom filter knows that a key was seen, not where.
+   */
+  readonly first: KeyState | null;
+  readonly approximate?: ApproximateBasis;
 }
 
 export interface EngineLateDecision extends EngineDecisionBase {

@@ -1,10 +1,18 @@
 import fc from 'fast-check';
 import { pipelineSemanticsSchema, type KeyStrategy, type PipelineSemantics } from '@dedup/contracts';
+import { BLOOM_BLOCK_BYTES } from '../bloom/blocked-bloom-filter';
 import type { ParsedRecord } from '../parse-record';
+import {
+  approximateLayout,
+  lastExpiredGeneration,
+  type ApproximateLayout,
+  type BloomStripe,
+} from './approximate';
 import { isStateExpired } from './dedup-window';
 import { decideEventBatch } from './decide-event-batch';
 import type { EngineDecision, KeyState } from './engine-decision';
 import { DedupReferenceModel } from './reference-model';
+import { planStateReads, StateCache, statesToRemember } from './state-cache';
 import { EMPTY_WATERMARK_SNAPSHOT, type WatermarkSnapshot } from './watermark';
 
 /**
@@ -13,7 +21,14 @@ import { EMPTY_WATERMARK_SNAPSHOT, type WatermarkSnapshot } from './watermark';
  * A failure prints `{ seed, path }`; reproduce it with `FC_SEED=<seed> FC_PATH=<path>` (and
  * `-t '<property name>'`). FC_NUM_RUNS scales the number of runs (e.g. 100000 for a soak).
  */
-const NUM_RUNS = { model: 4000, watermark: 3000, batchSplit: 3000 };
+const NUM_RUNS = {
+  model: 4000,
+  watermark: 3000,
+  batchSplit: 3000,
+  cache: 1500,
+  cacheShared: 1500,
+  approximate: 1000,
+};
 
 function params(numRuns: number): fc.Parameters<unknown> {
   const seed = process.env['FC_SEED'];
@@ -214,6 +229,161 @@ function runModel(scenario: Scenario): { model: DedupReferenceModel; decisions: 
   return { model, decisions };
 }
 
+/**
+ * Feeds the engine as the processor does with the state cache (apps/processor BatchDecider): per
+ * batch, `planStateReads` decides which keys are locked; only those keys' states are handed over from
+ * "Postgres" (`truth`), plus what the cache answered; after the "commit" the cache learns what the
+ * batch locked and wrote. Partition `p` belongs to processor `p % processors`, each with its own cache
+ * (the others' writes make it stale). `events` drives cache upkeep: eviction of expired entries and
+ * clearing (a rebalance) at some batches.
+ */
+function runEngineWithCache(
+  scenario: Scenario,
+  options: {
+    readonly capacity: number;
+    readonly processors: number;
+    readonly upkeep: readonly ('none' | 'expire' | 'clear')[];
+  },
+): { decisions: EngineDecision[]; hits: number } {
+  const { semantics } = scenario;
+  const truth = new Map<string, KeyState>();
+  const caches = Array.from({ length: options.processors }, () => new StateCache(options.capacity));
+  const progress = new Map<number, bigint>();
+  let watermarks: WatermarkSnapshot = EMPTY_WATERMARK_SNAPSHOT;
+  const decisions: EngineDecision[] = [];
+  let hits = 0;
+  let cut = 0;
+  for (const arrival of scenario.arrivals) {
+    const cache = caches[arrival.partition % options.processors];
+    if (cache === undefined) throw new Error('no cache');
+    for (let from = 0; from < arrival.records.length;) {
+      const size = scenario.batchSizes[cut % scenario.batchSizes.length] ?? 1;
+      const upkeep = options.upkeep[cut % options.upkeep.length] ?? 'none';
+      cut += 1;
+      const records = arrival.records.slice(from, from + size);
+      from += size;
+      const plan = planStateReads({
+        records,
+        semantics,
+        cache,
+        progress: progress.get(arrival.partition) ?? null,
+      });
+      hits += plan.hits;
+      const locked = new Map<string, KeyState>();
+      for (const key of plan.lockKeys) {
+        const state = truth.get(key);
+        if (state !== undefined) locked.set(key, state);
+      }
+      const states = new Map([...locked, ...plan.cached]);
+      const out = decideEventBatch({
+        records,
+        partition: arrival.partition,
+        states,
+        watermarks,
+        now: arrival.now,
+        semantics,
+      });
+      for (const key of out.changedStates.keys()) expect(plan.cached.has(key)).toBe(false);
+      decisions.push(...out.decisions);
+      for (const [key, state] of out.changedStates) truth.set(key, state);
+      watermarks = out.watermarks;
+      const last = records.at(-1);
+      if (last !== undefined) progress.set(arrival.partition, BigInt(last.coords.offset));
+      cache.remember(
+        statesToRemember({
+          locked,
+          changed: out.changedStates,
+          semantics,
+          watermark: watermarks.pipelineWatermark,
+        }),
+      );
+      // The expiry sweep deletes from "Postgres" between batches.
+      for (const [key, state] of truth) {
+        if (isStateExpired(state, watermarks.pipelineWatermark, semantics)) truth.delete(key);
+      }
+      const wm = watermarks.pipelineWatermark;
+      if (upkeep === 'expire' && wm !== null) cache.forgetExpired(wm - semantics.allowedLatenessMs);
+      if (upkeep === 'clear') cache.clear();
+    }
+  }
+  return { decisions, hits };
+}
+
+/**
+ * Feeds the engine in approximate mode, batch by batch, with the stripes kept between batches as
+ * Postgres keeps them, and (with `prune`) expired generations dropped between batches as the sweep does.
+ */
+function runApproximateEngine(
+  scenario: Scenario,
+  layout: ApproximateLayout,
+  options: { readonly prune: boolean },
+): EngineDecision[] {
+  const { semantics } = scenario;
+  const stripes = new Map<number, BloomStripe>();
+  let watermarks: WatermarkSnapshot = EMPTY_WATERMARK_SNAPSHOT;
+  const decisions: EngineDecision[] = [];
+  let cut = 0;
+  for (const arrival of scenario.arrivals) {
+    for (let from = 0; from < arrival.records.length;) {
+      const size = scenario.batchSizes[cut++ % scenario.batchSizes.length] ?? 1;
+      const out = decideEventBatch({
+        records: arrival.records.slice(from, from + size),
+        partition: arrival.partition,
+        states: new Map(),
+        watermarks,
+        now: arrival.now,
+        semantics,
+        bloom: { layout, stripes },
+      });
+      from += size;
+      decisions.push(...out.decisions);
+      for (const [block, stripe] of out.changedStripes) stripes.set(block, stripe);
+      watermarks = out.watermarks;
+      const wm = watermarks.pipelineWatermark;
+      if (options.prune && wm !== null) {
+        const last = lastExpiredGeneration(wm - semantics.allowedLatenessMs, layout);
+        for (const [block, stripe] of stripes) stripes.set(block, dropGenerations(stripe, last));
+      }
+    }
+  }
+  return decisions;
+}
+
+/** What the sweep does to a stored stripe: removes the blocks of generations up to `last`. */
+function dropGenerations(stripe: BloomStripe, last: number): BloomStripe {
+  const keep = stripe.generations.flatMap((g, i) => (g > last ? [i] : []));
+  if (keep.length === stripe.generations.length) return stripe;
+  const bits = new Uint8Array(keep.length * BLOOM_BLOCK_BYTES);
+  keep.forEach((i, j) =>
+    bits.set(stripe.bits.subarray(i * BLOOM_BLOCK_BYTES, (i + 1) * BLOOM_BLOCK_BYTES), j * BLOOM_BLOCK_BYTES),
+  );
+  return { block: stripe.block, generations: keep.map((i) => stripe.generations[i] ?? NaN), bits };
+}
+
+/** A decision without who it names as first occurrence: what approximate mode can say. */
+function outcomeOf(d: EngineDecision): unknown {
+  switch (d.outcome) {
+    case 'unique':
+      return { outcome: d.outcome, coords: d.coords, stateKeys: d.stateKeys };
+    case 'duplicate':
+      return { outcome: d.outcome, coords: d.coords, strategy: d.strategy, stateKey: d.stateKey };
+    case 'late':
+      return { outcome: d.outcome, coords: d.coords, watermark: d.watermark, latenessMs: d.latenessMs };
+    case 'invalid':
+      return { outcome: d.outcome, coords: d.coords, errorType: d.errorType, reason: d.reason };
+    case 'failed':
+      return { outcome: d.outcome, coords: d.coords };
+  }
+}
+
+const upkeepArb = fc.array(
+  fc.constantFrom('none' as const, 'none' as const, 'expire' as const, 'clear' as const),
+  {
+    minLength: 1,
+    maxLength: 6,
+  },
+);
+
 // --- properties ----------------------------------------------------------------------------------
 
 describe('decideEventBatch (properties)', () => {
@@ -282,6 +452,71 @@ describe('decideEventBatch (properties)', () => {
         },
       ),
       params(NUM_RUNS.batchSplit),
+    );
+  });
+
+  it('decides identically with the state cache in front of "Postgres" (one processor, any capacity)', () => {
+    let runs = 0;
+    let cacheHits = 0;
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 0, max: 12 }), upkeepArb, (scenario, capacity, upkeep) => {
+        const plain = runEngine(scenario, { prune: true });
+        const cached = runEngineWithCache(scenario, { capacity, processors: 1, upkeep });
+        runs += 1;
+        cacheHits += cached.hits;
+        // Identical, first occurrence included: within one processor the cache is written through.
+        expect(cached.decisions).toEqual(plain.decisions);
+      }),
+      params(NUM_RUNS.cache),
+    );
+    // Guards the test: the cache really answered records (without locking their keys).
+    expect(cacheHits).toBeGreaterThan(runs);
+  });
+
+  it('keeps outcomes identical when processors with their own caches share "Postgres"', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.integer({ min: 1, max: 12 }), upkeepArb, (scenario, capacity, upkeep) => {
+        const plain = runEngine(scenario, { prune: true });
+        const cached = runEngineWithCache(scenario, { capacity, processors: 2, upkeep });
+        expect(cached.decisions.map(outcomeOf)).toEqual(plain.decisions.map(outcomeOf));
+        // A cache made stale by the other processor may name an earlier claim of the key, but only
+        // a real one (a unique decided before) whose scope contains the copy.
+        cached.decisions.forEach((d, i) => {
+          if (d.outcome !== 'duplicate' || d.first === null) return;
+          const expected = plain.decisions[i];
+          if (expected?.outcome === 'duplicate' && expected.first?.origin === d.first.origin) return;
+          expect(d.record.event.event_time).toBeLessThan(d.first.expiresAt);
+          const claimer = plain.decisions
+            .slice(0, i)
+            .find((u) => u.outcome === 'unique' && u.coords === d.first?.origin);
+          expect(claimer?.outcome === 'unique' ? claimer.stateKeys : []).toContain(d.stateKey);
+        });
+      }),
+      params(NUM_RUNS.cacheShared),
+    );
+  });
+
+  it('approximate mode decides as the model with generation-rounded scopes (no hash collisions)', () => {
+    fc.assert(
+      fc.property(scenarioArb, fc.boolean(), (exact, prune) => {
+        const semantics = pipelineSemanticsSchema.parse({
+          ...exact.semantics,
+          approximate: { falsePositiveRate: 0.01, expectedKeysPerSecond: 1000 },
+        });
+        const sized = approximateLayout(semantics);
+        if (sized === null) throw new Error('approximate layout expected');
+        // Far more blocks than keys: a collision (a false positive) would take ~1e-15 per lookup.
+        const layout = { ...sized, blocks: 2 ** 16, hashes: 8 };
+        const scenario = { ...exact, semantics };
+        const decisions = runApproximateEngine(scenario, layout, { prune });
+        const model = runModel(scenario).decisions;
+        expect(decisions.map(outcomeOf)).toEqual(model.map(outcomeOf));
+        for (const d of decisions) {
+          if (d.outcome === 'unique' || d.outcome === 'duplicate') expect(d.approximate).toBeDefined();
+          if (d.outcome === 'duplicate') expect(d.first).toBeNull();
+        }
+      }),
+      params(NUM_RUNS.approximate),
     );
   });
 

@@ -9,6 +9,7 @@ export {
 } from './keys';
 export {
   failedDecision,
+  type ApproximateBasis,
   type EngineDecision,
   type EngineDuplicateDecision,
   type EngineFailedDecision,
@@ -35,4 +36,25 @@ export {
   type PartitionProgress,
   type WatermarkSnapshot,
 } from './watermark';
-export { decideEventBatch, type DecideBatchInput, type DecideBatchOutput } from './decide-event-batch';
+export {
+  bloomProbesOf,
+  decideEventBatch,
+  type BloomInput,
+  type DecideBatchInput,
+  type DecideBatchOutput,
+} from './decide-event-batch';
+export { planStateReads, StateCache, statesToRemember, type StateReadPlan } from './state-cache';
+export {
+  approximateLayout,
+  estimatedLookupFalsePositiveRate,
+  GENERATIONS_PER_WINDOW,
+  generationCovers,
+  generationOf,
+  generationScopeEnd,
+  lastExpiredGeneration,
+  layoutProbe,
+  stripeMatch,
+  stripeWithKey,
+  type ApproximateLayout,
+  type BloomStripe,
+} from './approximate';

@@ -13,6 +13,11 @@ import { extractKeys } from './keys';
  * Shared with the engine: only key extraction (`extractKeys`, specified and tested on its own).
  * Not modelled: the re-delivery rule (a record owning its state key), since every record of a
  * generated stream has distinct coordinates.
+ *
+ * With `semantics.approximate` set it models approximate mode without hash collisions: the same
+ * rules, with every claim's (and session extension's) expiry counted from the end of the generation
+ * its event time falls in (docs/semantics.md, "Approximate mode"). Its duplicates still name a first
+ * occurrence, which the engine's approximate decisions cannot; compare outcomes and strategies.
  */
 export class DedupReferenceModel {
   private readonly entries: HistoryEntry[] = [];
@@ -65,21 +70,28 @@ export class DedupReferenceModel {
     if (owner === undefined || owner.decision.outcome !== 'unique') return undefined;
     const t0 = owner.decision.record.event.event_time;
     const window = this.semantics.window;
+    // Exact: a scope counts from the event time itself. Approximate: from the end of its generation,
+    // a quarter of the sliding window or session gap (tumbling windows are exact in both modes).
+    const from = (t: number): number => {
+      if (this.semantics.approximate === undefined || window.kind === 'tumbling') return t;
+      const generationMs = Math.ceil((window.kind === 'sliding' ? window.sizeMs : window.gapMs) / 4);
+      return (Math.floor(t / generationMs) + 1) * generationMs;
+    };
     let expiresAt: number;
     switch (window.kind) {
       case 'sliding':
-        expiresAt = t0 + window.sizeMs;
+        expiresAt = from(t0) + window.sizeMs;
         break;
       case 'tumbling':
         expiresAt = (Math.floor(t0 / window.sizeMs) + 1) * window.sizeMs;
         break;
       case 'session':
-        expiresAt = t0 + window.gapMs;
+        expiresAt = from(t0) + window.gapMs;
         for (const entry of this.entries.slice(ownerIndex + 1)) {
           if (entry.decision.outcome !== 'duplicate') continue;
           const t = entry.decision.record.event.event_time;
           if (entry.stateKeys.includes(stateKey) && t < expiresAt) {
-            expiresAt = Math.max(expiresAt, t + window.gapMs);
+            expiresAt = Math.max(expiresAt, from(t) + window.gapMs);
           }
         }
         break;

@@ -73,6 +73,10 @@ export class EventAuditEntity {
   @Column({ name: 'record_hash', type: 'text', nullable: true })
   recordHash!: string | null;
 
+  /** Decided by approximate mode's Bloom filters (migration 1764000000003). */
+  @Column({ type: 'boolean', default: false })
+  approximate!: boolean;
+
   @Column({ name: 'pipeline_version', type: 'text' })
   pipelineVersion!: string;
 }
