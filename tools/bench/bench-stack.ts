@@ -35,6 +35,8 @@ export async function startBenchStack(opts: {
     }),
   );
   const pgStarting = startPostgres({
+    // Per-statement time and rows during the profile step: Postgres's half of the "flame graph".
+    settings: ['shared_preload_libraries=pg_stat_statements'],
     repoRoot: opts.repoRoot,
     runDir: opts.runDir,
     port: opts.ports.postgres,

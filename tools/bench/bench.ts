@@ -559,17 +559,49 @@ function machine() {
   };
 }
 
-async function postgresVersion(url: string): Promise<string> {
+/** One query on the benchmark's database (pg is loaded from the repo's node_modules). */
+async function pgQuery<R extends object>(url: string, sql: string): Promise<R[]> {
   const { createRequire } = await import('node:module');
   const pg = createRequire(path.join(repoRoot, 'package.json'))('pg') as typeof import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const r = await client.query<{ server_version: string }>('SHOW server_version');
-    return r.rows[0]?.server_version ?? 'unknown';
+    return (await client.query<R>(sql)).rows;
   } finally {
     await client.end();
   }
+}
+
+async function postgresVersion(url: string): Promise<string> {
+  const rows = await pgQuery<{ server_version: string }>(url, 'SHOW server_version');
+  return rows[0]?.server_version ?? 'unknown';
+}
+
+interface StatementStat {
+  readonly query: string;
+  readonly calls: number;
+  readonly total_ms: number;
+  readonly mean_ms: number;
+  readonly rows_per_call: number;
+  readonly pct: number;
+}
+
+/** The statements that took Postgres's time since the last reset (pg_stat_statements), top 10. */
+async function topStatements(url: string): Promise<StatementStat[]> {
+  const rows = await pgQuery<{ query: string; calls: string; total: number; rows: string }>(
+    url,
+    `SELECT regexp_replace(query, '\\s+', ' ', 'g') AS query, calls::text, total_exec_time AS total, rows::text
+       FROM pg_stat_statements WHERE query NOT ILIKE '%pg_stat_statements%' ORDER BY total_exec_time DESC`,
+  );
+  const all = rows.reduce((sum, r) => sum + r.total, 0);
+  return rows.slice(0, 10).map((r) => ({
+    query: r.query.length > 160 ? `${r.query.slice(0, 157)}...` : r.query,
+    calls: Number(r.calls),
+    total_ms: Math.round(r.total),
+    mean_ms: round2(r.total / Math.max(1, Number(r.calls))),
+    rows_per_call: round2(Number(r.rows) / Math.max(1, Number(r.calls))),
+    pct: all > 0 ? round2((100 * r.total) / all) : 0,
+  }));
 }
 
 async function main(): Promise<void> {
@@ -587,6 +619,7 @@ async function main(): Promise<void> {
   const steps: StepResult[] = [];
   let profileStep: StepResult | undefined;
   let profileSummary: ProfileSummary | undefined;
+  let profileStatements: StatementStat[] | undefined;
   const stopAll = async () => {
     for (const p of [...running]) await p.stop();
     await admin.disconnect().catch(() => undefined);
@@ -619,7 +652,10 @@ async function main(): Promise<void> {
       const dir = path.join(runDir, 'cpuprofile');
       log(`▶ profile: the processor with --cpu-prof at ${formatRate(rate)}/s offered (${dir})`);
       const sut = await startSut(stack, admin, 'exactly-once', { prefix: 'bench.prof', cpuProfileDir: dir });
+      await pgQuery(stack.databaseUrl, 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+      await pgQuery(stack.databaseUrl, 'SELECT pg_stat_statements_reset()');
       profileStep = await runStep(stack, admin, sut, rate, 'bench.prof');
+      profileStatements = await topStatements(stack.databaseUrl);
       printStep(profileStep);
       await stopSut(sut);
       const file = (await readdir(dir).catch(() => [])).find((f) => f.endsWith('.cpuprofile'));
@@ -698,7 +734,14 @@ async function main(): Promise<void> {
       at_saturation: { eo_pt: capacityRatio(eo, pt), eo_alo: capacityRatio(eo, alo) },
     },
     targets,
-    profile: profileStep === undefined ? null : { step: profileStep, summary: profileSummary ?? null },
+    profile:
+      profileStep === undefined
+        ? null
+        : {
+            step: profileStep,
+            summary: profileSummary ?? null,
+            postgres_statements: profileStatements ?? null,
+          },
     run_dir: path.relative(repoRoot, runDir),
   };
   await mkdir(outDir, { recursive: true });
@@ -780,6 +823,14 @@ async function main(): Promise<void> {
     text.push('Top functions (self time):');
     for (const h of profileSummary.top_functions)
       text.push(`  ${h.self_pct.toFixed(1).padStart(5)} %  ${h.name}`);
+  }
+  if (profileStatements !== undefined) {
+    text.push('', '## Postgres time by statement during the profile step (pg_stat_statements)', '');
+    text.push('| % time | calls | mean ms | rows/call | statement |', '| -: | -: | -: | -: | - |');
+    for (const st of profileStatements)
+      text.push(
+        `| ${st.pct} | ${st.calls} | ${st.mean_ms} | ${st.rows_per_call} | \`${st.query.replaceAll('|', '\\|')}\` |`,
+      );
   }
   text.push(
     '',

@@ -51,6 +51,8 @@ export interface PostgresOptions {
    * lose the last commits on a kill. fsync stays off either way: only an OS crash could lose data.
    */
   readonly crashSafe?: boolean;
+  /** More server settings, `name=value` each (e.g. the benchmark's `shared_preload_libraries`). */
+  readonly settings?: readonly string[];
 }
 
 const PASSWORD = 'password';
@@ -162,6 +164,7 @@ export async function startPostgres(opts: PostgresOptions): Promise<PostgresServ
       `synchronous_commit=${opts.crashSafe === true ? 'on' : 'off'}`,
       '-c',
       'full_page_writes=off',
+      ...(opts.settings ?? []).flatMap((setting) => ['-c', setting]),
     ],
     { ...ids, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] },
   );
