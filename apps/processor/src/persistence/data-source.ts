@@ -5,6 +5,7 @@ import { InitialSchema1764000000000 } from './migrations/1764000000000-initial-s
 import { WindowsWatermarksProgress1764000000001 } from './migrations/1764000000001-windows-watermarks-progress';
 import { AuditRecordHash1764000000002 } from './migrations/1764000000002-audit-record-hash';
 import { ApproximateMode1764000000003 } from './migrations/1764000000003-approximate-mode';
+import { PipelineWatermarkPerPartition1764000000004 } from './migrations/1764000000004-pipeline-watermark-per-partition';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -12,6 +13,7 @@ export const MIGRATIONS = [
   WindowsWatermarksProgress1764000000001,
   AuditRecordHash1764000000002,
   ApproximateMode1764000000003,
+  PipelineWatermarkPerPartition1764000000004,
 ];
 
 export function createDataSource(url: string, poolSize: number): DataSource {

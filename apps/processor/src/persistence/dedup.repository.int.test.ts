@@ -183,6 +183,38 @@ describe('dedup state on real Postgres', () => {
     expect(await repo.inTransaction((tx) => tx.progress('raw', 0))).toBe(50n);
   });
 
+  it("lets partitions' batch transactions save watermarks without waiting for each other", async () => {
+    const pipeline = { name: uniqueName('wm-concurrent'), version: '1' };
+    const [a, b] = sources.map((s) => new DedupRepository(s, pipeline));
+    const snapshot = (partition: number, wm: number) => ({
+      partitions: [{ partition, maxEventTime: wm + 1_000, lastActivityAt: T0 }],
+      pipelineWatermark: wm,
+    });
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((r) => (release = r));
+    let saved: () => void = () => undefined;
+    const savedByA = new Promise<void>((r) => (saved = r));
+    // A saves partition 0's watermarks and keeps its transaction open ...
+    const txA = a!.inTransaction(async (tx) => {
+      await tx.saveWatermarks('raw', 0, snapshot(0, T0 + 7_000));
+      saved();
+      await held;
+    });
+    await savedByA;
+    // ... while B saves partition 1's: it must not wait on A (a shared row would make it).
+    const started = Date.now();
+    await b!.inTransaction(async (tx) => {
+      await tx.saveWatermarks('raw', 1, snapshot(1, T0 + 5_000));
+    });
+    const waitedMs = Date.now() - started;
+    release();
+    await txA;
+    expect(waitedMs).toBeLessThan(1_000);
+    // The pipeline watermark is the greatest any partition's batch computed.
+    const loaded = await a!.inTransaction((tx) => tx.loadWatermarks('raw'));
+    expect(loaded.pipelineWatermark).toBe(T0 + 7_000);
+  });
+
   it('expires exactly the states the watermark minus allowed lateness has passed', async () => {
     const pipeline = { name: uniqueName('expiry'), version: '1' };
     const repo = new DedupRepository(sources[0]!, pipeline);
@@ -192,7 +224,10 @@ describe('dedup state on real Postgres', () => {
     const expiries = [T0 + 50_000, T0 + 89_999, T0 + 90_000, T0 + 90_001, T0 + 200_000];
     await repo.inTransaction(async (tx) => {
       await tx.writeStates(new Map(expiries.map((e, i) => [`k${i}`, state(`k${i}`, 0, i, e)])), new Set());
-      await tx.saveWatermarks('raw', 0, { partitions: [], pipelineWatermark: watermark });
+      await tx.saveWatermarks('raw', 0, {
+        partitions: [{ partition: 0, maxEventTime: watermark, lastActivityAt: T0 }],
+        pipelineWatermark: watermark,
+      });
     });
     // Batches of 2, as the sweep loops in batches: 2 + 1 deleted, then an empty batch.
     const batches: number[] = [];

@@ -402,26 +402,30 @@ export class DedupRepository {
     partition: number,
     snapshot: WatermarkSnapshot,
   ): Promise<void> {
+    // The pipeline watermark is stored on this partition's own row (migration 1764000000004): no row
+    // shared by the partitions' batch transactions, whose lock would make them wait for each other.
     const own = snapshot.partitions.find((p) => p.partition === partition);
     if (own !== undefined) {
       await m.query(
-        `INSERT INTO partition_watermark (pipeline, topic, partition, max_event_time, last_activity_at)
-         VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0))
+        `INSERT INTO partition_watermark (pipeline, topic, partition, max_event_time, last_activity_at,
+                                          pipeline_watermark)
+         VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0))
          ON CONFLICT ON CONSTRAINT pk_partition_watermark DO UPDATE
            SET max_event_time = GREATEST(partition_watermark.max_event_time, EXCLUDED.max_event_time),
-               last_activity_at = GREATEST(partition_watermark.last_activity_at, EXCLUDED.last_activity_at)`,
-        [this.pipeline.name, topic, partition, own.maxEventTime, own.lastActivityAt],
+               last_activity_at = GREATEST(partition_watermark.last_activity_at, EXCLUDED.last_activity_at),
+               pipeline_watermark = GREATEST(partition_watermark.pipeline_watermark, EXCLUDED.pipeline_watermark)`,
+        [
+          this.pipeline.name,
+          topic,
+          partition,
+          own.maxEventTime,
+          own.lastActivityAt,
+          snapshot.pipelineWatermark,
+        ],
       );
     }
-    if (snapshot.pipelineWatermark !== null) {
-      await m.query(
-        `INSERT INTO pipeline_watermark (pipeline, topic, watermark)
-         VALUES ($1, $2, to_timestamp($3 / 1000.0))
-         ON CONFLICT ON CONSTRAINT pk_pipeline_watermark DO UPDATE
-           SET watermark = GREATEST(pipeline_watermark.watermark, EXCLUDED.watermark), updated_at = now()`,
-        [this.pipeline.name, topic, snapshot.pipelineWatermark],
-      );
-    }
+    // Without an event time of its own the batch decided nothing by the watermark, so there is
+    // nothing of it to keep: the next batch with event times computes the pipeline watermark again.
   }
 
   /**
