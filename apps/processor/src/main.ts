@@ -1,5 +1,8 @@
 // Telemetry first: it must be running before Nest and the clients load (see instrument.ts).
 import './instrument';
+// Before anything loads kafkajs: its Encoder's allocations (see the module).
+import { installEncoderAllocationFix } from './kafka/kafkajs-encoder-allocations';
+installEncoderAllocationFix();
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';

@@ -42,6 +42,10 @@ const envSchema = z.object({
    * re-publishes the batch (for consumers that dedup downstream, and as a benchmark baseline).
    */
   PROCESSING_GUARANTEE: z.enum(['exactly_once', 'at_least_once']).default('exactly_once'),
+  /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
+  BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
+  /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
+  BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
@@ -64,6 +68,7 @@ export interface AppConfig {
     readonly groupId: string;
     readonly transactionTimeoutMs: number;
     readonly guarantee: 'exactly_once' | 'at_least_once';
+    readonly batch: { readonly maxRecords: number; readonly lingerMs: number };
     /** Partitions for topics the processor creates when they are missing. */
     readonly topicPartitions: number;
   };
@@ -109,6 +114,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       groupId: e.KAFKA_GROUP_ID ?? `dedup-${e.PIPELINE_NAME}`,
       transactionTimeoutMs: e.KAFKA_TRANSACTION_TIMEOUT_MS,
       guarantee: e.PROCESSING_GUARANTEE,
+      batch: { maxRecords: e.BATCH_MAX_RECORDS, lingerMs: e.BATCH_LINGER_MS },
       topicPartitions: e.TOPIC_PARTITIONS,
     },
     topics: {

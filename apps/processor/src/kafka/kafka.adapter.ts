@@ -163,6 +163,11 @@ export class KafkaAdapter {
       allowAutoTopicCreation: false,
       sessionTimeout: 30_000,
       heartbeatInterval: 3_000,
+      // A batch closes when the fetch returns: at once when records are there (lingerMs 0), or after
+      // up to lingerMs unless a MiB has arrived first (fewer, larger transactions at low load).
+      ...(this.config.kafka.batch.lingerMs > 0
+        ? { maxWaitTimeInMs: this.config.kafka.batch.lingerMs, minBytes: 1_048_576 }
+        : {}),
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
@@ -185,22 +190,40 @@ export class KafkaAdapter {
       partitionsConsumedConcurrently: 4,
       eachBatch: async (payload) => {
         const { batch } = payload;
-        const records = batch.messages.map((m): ConsumedRecord => ({
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
-          timestamp: Number(m.timestamp),
-        }));
-        await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-          {
-            heartbeat: () => payload.heartbeat(),
-            markProcessed: (offset) => payload.resolveOffset(offset),
-            isStale: () => payload.isStale(),
-            isRunning: () => payload.isRunning(),
+        let processedUpTo: string | undefined;
+        const control: BatchControl = {
+          heartbeat: () => payload.heartbeat(),
+          markProcessed: (offset) => {
+            processedUpTo = offset;
+            payload.resolveOffset(offset);
           },
-        );
+          isStale: () => payload.isStale(),
+          isRunning: () => payload.isRunning(),
+        };
+        // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
+        // one transaction's size, and the latency of its first record, stay bounded.
+        const { maxRecords } = this.config.kafka.batch;
+        for (let from = 0; from < batch.messages.length; from += maxRecords) {
+          if (from > 0) {
+            // The partition may have been revoked meanwhile: its new owner takes the rest.
+            if (!payload.isRunning() || payload.isStale()) return;
+            await payload.heartbeat();
+          }
+          const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: Number(m.timestamp),
+          }));
+          await handler(
+            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+            control,
+          );
+          // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
+          // a later chunk's offset would skip this one's records.
+          if (processedUpTo !== records.at(-1)?.offset) return;
+        }
       },
     });
   }
