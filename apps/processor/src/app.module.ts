@@ -30,7 +30,11 @@ export class AppModule implements OnApplicationShutdown {
         {
           provide: DataSource,
           useFactory: async () =>
-            createDataSource(config.database.url, config.database.poolSize).initialize(),
+            createDataSource(
+              config.database.url,
+              config.database.poolSize,
+              config.database.idleInTransactionTimeoutMs,
+            ).initialize(),
         },
         // One cache per process, shared by every partition's batches and the expiry sweep.
         { provide: StateCache, useValue: new StateCache(config.state.cacheSize) },

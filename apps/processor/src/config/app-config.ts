@@ -42,6 +42,13 @@ const envSchema = z.object({
    * re-publishes the batch (for consumers that dedup downstream, and as a benchmark baseline).
    */
   PROCESSING_GUARANTEE: z.enum(['exactly_once', 'at_least_once']).default('exactly_once'),
+  /** A member that sends no heartbeat for this long leaves the group and its partitions move on. */
+  KAFKA_SESSION_TIMEOUT_MS: z.coerce.number().int().min(6_000).max(300_000).default(30_000),
+  /**
+   * Postgres ends a session idle inside a transaction for this long (0: never): a processor frozen
+   * mid-batch then releases its partition's locks instead of blocking the partition's new owner.
+   */
+  DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(60_000),
   /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
   BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
   /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
@@ -69,6 +76,7 @@ export interface AppConfig {
     readonly transactionTimeoutMs: number;
     readonly guarantee: 'exactly_once' | 'at_least_once';
     readonly batch: { readonly maxRecords: number; readonly lingerMs: number };
+    readonly sessionTimeoutMs: number;
     /** Partitions for topics the processor creates when they are missing. */
     readonly topicPartitions: number;
   };
@@ -79,7 +87,11 @@ export interface AppConfig {
     readonly late: string;
     readonly dlq: string;
   };
-  readonly database: { readonly url: string; readonly poolSize: number };
+  readonly database: {
+    readonly url: string;
+    readonly poolSize: number;
+    readonly idleInTransactionTimeoutMs: number;
+  };
   readonly limits: { readonly maxPayloadBytes: number };
   /** Keys, window, watermark and lateness rules (docs/semantics.md). */
   readonly semantics: PipelineSemantics;
@@ -115,6 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       transactionTimeoutMs: e.KAFKA_TRANSACTION_TIMEOUT_MS,
       guarantee: e.PROCESSING_GUARANTEE,
       batch: { maxRecords: e.BATCH_MAX_RECORDS, lingerMs: e.BATCH_LINGER_MS },
+      sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       topicPartitions: e.TOPIC_PARTITIONS,
     },
     topics: {
@@ -124,7 +137,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       late: e.TOPIC_LATE,
       dlq: e.TOPIC_DLQ,
     },
-    database: { url: e.DATABASE_URL, poolSize: e.DATABASE_POOL_SIZE },
+    database: {
+      url: e.DATABASE_URL,
+      poolSize: e.DATABASE_POOL_SIZE,
+      idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
     limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
     semantics,
     approximate,

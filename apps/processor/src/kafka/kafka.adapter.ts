@@ -161,8 +161,8 @@ export class KafkaAdapter {
       groupId: this.config.kafka.groupId,
       readUncommitted: false,
       allowAutoTopicCreation: false,
-      sessionTimeout: 30_000,
-      heartbeatInterval: 3_000,
+      sessionTimeout: this.config.kafka.sessionTimeoutMs,
+      heartbeatInterval: Math.max(1_000, Math.floor(this.config.kafka.sessionTimeoutMs / 10)),
       // A batch closes when the fetch returns: at once when records are there (lingerMs 0), or after
       // up to lingerMs unless a MiB has arrived first (fewer, larger transactions at low load).
       ...(this.config.kafka.batch.lingerMs > 0

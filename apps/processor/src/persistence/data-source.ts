@@ -16,7 +16,11 @@ export const MIGRATIONS = [
   PipelineWatermarkPerPartition1764000000004,
 ];
 
-export function createDataSource(url: string, poolSize: number): DataSource {
+/**
+ * `idleInTransactionTimeoutMs` (0: none) ends a session that sits idle inside a transaction that
+ * long: a processor frozen mid-batch then releases its partition's advisory lock and row locks.
+ */
+export function createDataSource(url: string, poolSize: number, idleInTransactionTimeoutMs = 0): DataSource {
   return new DataSource({
     type: 'postgres',
     url,
@@ -26,6 +30,12 @@ export function createDataSource(url: string, poolSize: number): DataSource {
     synchronize: false,
     migrationsRun: false,
     logging: ['error'],
-    extra: { max: poolSize, application_name: 'dedup-processor' },
+    extra: {
+      max: poolSize,
+      application_name: 'dedup-processor',
+      ...(idleInTransactionTimeoutMs > 0
+        ? { options: `-c idle_in_transaction_session_timeout=${idleInTransactionTimeoutMs}` }
+        : {}),
+    },
   });
 }
