@@ -277,9 +277,7 @@ export class KafkaAdapter {
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 1) {
         onRetry(attempt, lastError);
-        await new Promise((r) =>
-          setTimeout(r, Math.round(Math.random() * Math.min(5_000, 100 * 2 ** attempt))),
-        );
+        await commitBackoff(attempt);
         if (!this.isAssigned(input.topic, input.partition)) return 'not-assigned';
         try {
           await this.discardProducer(id);
@@ -324,9 +322,7 @@ export class KafkaAdapter {
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 1) {
         onRetry(attempt, lastError);
-        await new Promise((r) =>
-          setTimeout(r, Math.round(Math.random() * Math.min(5_000, 100 * 2 ** attempt))),
-        );
+        await commitBackoff(attempt);
         if (!this.isAssigned(input.topic, input.partition)) return 'not-assigned';
       }
       try {
@@ -488,6 +484,11 @@ function decodeHeaders(headers: IHeaders | undefined): Record<string, string> {
     out[name] = typeof first === 'string' ? first : first.toString('utf8');
   }
   return out;
+}
+
+/** Before a batch commit's retry: exponential with full jitter, at most 5 s. */
+function commitBackoff(attempt: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.round(Math.random() * Math.min(5_000, 100 * 2 ** attempt))));
 }
 
 /**

@@ -1,4 +1,3 @@
-import { createRequire } from 'node:module';
 import fc from 'fast-check';
 import {
   KafkaEncoder,
@@ -6,8 +5,8 @@ import {
   installEncoderAllocationFix,
   originalEncoderMethods,
 } from './kafkajs-encoder-allocations';
+import { kafkajsRequire } from './kafkajs-internals';
 
-const kafkajsRequire = createRequire(require.resolve('kafkajs'));
 const encodeRecord = kafkajsRequire('./src/protocol/recordBatch/record/v0') as (r: {
   offsetDelta: number;
   timestampDelta: number;

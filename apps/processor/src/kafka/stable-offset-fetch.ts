@@ -16,10 +16,10 @@
 // version both sides support), because kafkajs has no extension point for protocol versions. It is
 // confined to this file, checked by unit tests against the wire format, and by an integration test
 // against the real broker; `installStableOffsetFetch` fails loudly if the kafkajs internals change.
-import { createRequire } from 'node:module';
 
 /** The Kafka error UNSTABLE_OFFSET_COMMIT (88): a transactional offset commit is still pending. */
 export const UNSTABLE_OFFSET_COMMIT = 'UNSTABLE_OFFSET_COMMIT';
+import { kafkajsRequire } from './kafkajs-internals';
 
 const OFFSET_FETCH_API_KEY = 9;
 const STABLE_VERSION = 7;
@@ -73,7 +73,6 @@ interface OffsetFetchDefinition {
   protocol: (args: { version: number }) => ((args: OffsetFetchArgs) => VersionEntry) | undefined;
 }
 
-const kafkajsRequire = createRequire(require.resolve('kafkajs'));
 const Encoder = kafkajsRequire('./src/protocol/encoder') as new () => KafkaEncoder;
 const Decoder = kafkajsRequire('./src/protocol/decoder') as new (buffer: Buffer) => KafkaDecoder;
 const requests = kafkajsRequire('./src/protocol/requests') as {
