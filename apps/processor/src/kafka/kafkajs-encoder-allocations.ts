@@ -1,6 +1,5 @@
 // kafkajs's protocol Encoder allocates far more than the bytes it writes: every `new Encoder()` starts
 // with a zero-filled 512-byte Buffer.alloc, and kafkajs makes one per record and one per record header;
-import { kafkajsRequire } from './kafkajs-internals';
 // every varint is written through a fresh `Buffer.from([...])`. An output record of ours carries about
 // a dozen headers (the dedup headers and the trace context), so producing 10,000 records/s allocated
 // about 70 MB/s of zeroed buffers: `FastBuffer` and the garbage collector were a third of the
@@ -12,6 +11,8 @@ import { kafkajsRequire } from './kafkajs-internals';
 // place. The wire format is unchanged, which the unit tests check byte for byte against kafkajs's own
 // methods on random values. Like stable-offset-fetch.ts it reaches into kafkajs internals, confined
 // here, and `installEncoderAllocationFix` fails loudly if they change.
+
+import { kafkajsRequire } from './kafkajs-internals';
 
 interface LongLike {
   and(other: LongLike | number | bigint): LongLike;

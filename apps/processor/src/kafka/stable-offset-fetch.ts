@@ -17,9 +17,10 @@
 // confined to this file, checked by unit tests against the wire format, and by an integration test
 // against the real broker; `installStableOffsetFetch` fails loudly if the kafkajs internals change.
 
+import { kafkajsRequire } from './kafkajs-internals';
+
 /** The Kafka error UNSTABLE_OFFSET_COMMIT (88): a transactional offset commit is still pending. */
 export const UNSTABLE_OFFSET_COMMIT = 'UNSTABLE_OFFSET_COMMIT';
-import { kafkajsRequire } from './kafkajs-internals';
 
 const OFFSET_FETCH_API_KEY = 9;
 const STABLE_VERSION = 7;
