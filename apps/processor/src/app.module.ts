@@ -1,6 +1,9 @@
 import { Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { StateCache } from '@dedup/core';
 import { DataSource } from 'typeorm';
+import { BackfillController } from './backfill/backfill.controller';
+import { BackfillRepository } from './backfill/backfill.repository';
+import { BackfillService } from './backfill/backfill.service';
 import { APP_CONFIG, type AppConfig } from './config/app-config';
 import { HealthController } from './health/health.controller';
 import { KafkaAdapter } from './kafka/kafka.adapter';
@@ -22,7 +25,7 @@ export class AppModule implements OnApplicationShutdown {
   static create(config: AppConfig, logger: JsonLogger) {
     return {
       module: AppModule,
-      controllers: [HealthController, MetricsController, StatsController],
+      controllers: [HealthController, MetricsController, StatsController, BackfillController],
       providers: [
         { provide: APP_CONFIG, useValue: config },
         { provide: JsonLogger, useValue: logger },
@@ -46,18 +49,21 @@ export class AppModule implements OnApplicationShutdown {
         PipelineService,
         StateExpiryRepository,
         StateExpiryService,
+        BackfillRepository,
+        BackfillService,
       ],
     };
   }
 
   constructor(
     @Inject(PipelineService) private readonly pipeline: PipelineService,
+    @Inject(BackfillService) private readonly backfills: BackfillService,
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
-  /** Stop consuming first (the in-flight batch finishes), then close the pool. */
+  /** Stop consuming first (the in-flight batches finish), then close the pool. */
   async onApplicationShutdown(): Promise<void> {
-    await this.pipeline.stop();
+    await Promise.all([this.pipeline.stop(), this.backfills.stop()]);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

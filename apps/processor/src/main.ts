@@ -11,6 +11,7 @@ import { JsonLogger } from './logging/json-logger';
 import { shutdownTelemetry } from './telemetry/telemetry';
 import { PipelineService } from './pipeline/pipeline.service';
 import { StateExpiryService } from './state/state-expiry.service';
+import { BackfillService } from './backfill/backfill.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -29,6 +30,7 @@ async function bootstrap(): Promise<void> {
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.
   await app.get(PipelineService).start();
   app.get(StateExpiryService).start();
+  app.get(BackfillService).start();
 }
 
 /**

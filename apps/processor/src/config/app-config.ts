@@ -63,6 +63,10 @@ const envSchema = z.object({
     .nonnegative('must be 0 (off) or more entries')
     .max(10_000_000, 'must be at most 10000000 entries')
     .default(50_000),
+  /** How often each instance's backfill supervisor looks at the jobs (docs/backfills.md). */
+  BACKFILL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
+  /** A backfill's rate limit when its request names none: events/s per processor instance. */
+  BACKFILL_DEFAULT_RATE: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
@@ -102,6 +106,7 @@ export interface AppConfig {
     /** Entries of the in-memory state cache in front of Postgres; 0 disables it. */
     readonly cacheSize: number;
   };
+  readonly backfill: { readonly pollIntervalMs: number; readonly defaultMaxEventsPerSecond: number };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
 }
 
@@ -146,6 +151,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     semantics,
     approximate,
     state: { expiryIntervalMs: e.STATE_EXPIRY_INTERVAL_MS, cacheSize: e.STATE_CACHE_SIZE },
+    backfill: {
+      pollIntervalMs: e.BACKFILL_POLL_INTERVAL_MS,
+      defaultMaxEventsPerSecond: e.BACKFILL_DEFAULT_RATE,
+    },
     logLevel: e.LOG_LEVEL,
   });
 }

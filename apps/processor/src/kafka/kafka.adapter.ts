@@ -150,6 +150,52 @@ export class KafkaAdapter {
     this.log.write('info', 'created topics', { topics: missing, partitions });
   }
 
+  /** Low and high offsets of every partition of `topic`; null when the topic does not exist. */
+  async topicOffsets(topic: string): Promise<{ partition: number; low: bigint; high: bigint }[] | null> {
+    await this.connectAdmin();
+    if (!(await this.admin.listTopics()).includes(topic)) return null;
+    const offsets = await this.admin.fetchTopicOffsets(topic);
+    return offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
+  }
+
+  /** Per partition, the first offset whose record timestamp is at or after `ms` (else the end). */
+  async offsetsAtTime(topic: string, ms: number): Promise<Map<number, bigint>> {
+    await this.connectAdmin();
+    const offsets = await this.admin.fetchTopicOffsetsByTimestamp(topic, ms);
+    return new Map(offsets.map((p) => [p.partition, BigInt(p.offset)]));
+  }
+
+  /**
+   * Commits `offsets` for a consumer group that has not committed those partitions yet (a new
+   * backfill's group starts at its range, not at the log start); committed partitions are kept, so
+   * calling this again on a resumed job changes nothing. The group must have no members.
+   */
+  async seedGroupOffsets(
+    groupId: string,
+    topic: string,
+    offsets: readonly { partition: number; offset: bigint }[],
+  ): Promise<void> {
+    await this.connectAdmin();
+    const committed = await retryOn(UNSTABLE_OFFSET_COMMIT, () =>
+      this.admin.fetchOffsets({ groupId, topics: [topic] }),
+    );
+    const has = new Set(
+      (committed[0]?.partitions ?? []).filter((p) => p.offset !== '-1').map((p) => p.partition),
+    );
+    const missing = offsets.filter((o) => !has.has(o.partition));
+    if (missing.length === 0) return;
+    await this.admin.setOffsets({
+      groupId,
+      topic,
+      partitions: missing.map((o) => ({ partition: o.partition, offset: o.offset.toString() })),
+    });
+  }
+
+  /** Stops fetching a partition (a backfill partition that reached the end of its range). */
+  pause(topic: string, partition: number): void {
+    this.consumer?.pause([{ topic, partitions: [partition] }]);
+  }
+
   /** Ready when the cluster answers a metadata request. */
   async ping(): Promise<void> {
     await this.connectAdmin();

@@ -24,6 +24,9 @@ export const METRIC = {
   bloomEstimatedFalsePositiveRate: 'dedup_bloom_estimated_false_positive_rate',
   bloomGenerations: 'dedup_bloom_generations',
   bloomBytes: 'dedup_bloom_bytes',
+  backfillProgressRatio: 'dedup_backfill_progress_ratio',
+  backfillRemainingRecords: 'dedup_backfill_remaining_records',
+  backfillJobs: 'dedup_backfill_jobs',
 } as const;
 
 /** Seconds; batches take a few ms on an idle box and seconds under backpressure. */
@@ -55,6 +58,9 @@ export class MetricsService {
   private readonly bloomEstimated: Gauge;
   private readonly bloomGenerations: Gauge;
   private readonly bloomBytes: Gauge;
+  private readonly backfillProgress: Gauge<'backfill'>;
+  private readonly backfillRemaining: Gauge<'backfill'>;
+  private readonly backfillJobs: Gauge<'status'>;
   /** Latest partition watermarks (epoch ms) by topic and partition; the lag is computed at scrape. */
   private readonly watermarks = new Map<string, Map<number, number>>();
 
@@ -180,6 +186,25 @@ export class MetricsService {
       help: 'Approximate mode: bytes of Bloom filter bits held in Postgres',
       registers,
     });
+    // `backfill` is a job id; only running and paused jobs have series (a handful at a time).
+    this.backfillProgress = new Gauge({
+      name: METRIC.backfillProgressRatio,
+      help: 'Backfill progress: records processed over records in its range (0 to 1), per running or paused job',
+      labelNames: ['backfill'],
+      registers,
+    });
+    this.backfillRemaining = new Gauge({
+      name: METRIC.backfillRemainingRecords,
+      help: 'Backfill records left in its range, per running or paused job',
+      labelNames: ['backfill'],
+      registers,
+    });
+    this.backfillJobs = new Gauge({
+      name: METRIC.backfillJobs,
+      help: 'Backfill jobs of this pipeline by status',
+      labelNames: ['status'],
+      registers,
+    });
   }
 
   countOutcome(topic: string, outcome: Outcome, n = 1): void {
@@ -247,6 +272,20 @@ export class MetricsService {
 
   setBloomTarget(falsePositiveRate: number): void {
     this.bloomTarget.set(falsePositiveRate);
+  }
+
+  /** Replaces the backfill series: `active` are the running and paused jobs. */
+  setBackfills(
+    active: readonly { id: string; progress: number; remainingRecords: number }[],
+    jobsByStatus: ReadonlyMap<string, number>,
+  ): void {
+    this.backfillProgress.reset();
+    this.backfillRemaining.reset();
+    for (const job of active) {
+      this.backfillProgress.set({ backfill: job.id }, job.progress);
+      this.backfillRemaining.set({ backfill: job.id }, job.remainingRecords);
+    }
+    for (const [status, n] of jobsByStatus) this.backfillJobs.set({ status }, n);
   }
 
   setBloomFilters(b: { estimatedFalsePositiveRate: number; generations: number; bytes: number }): void {

@@ -6,6 +6,7 @@ import { WindowsWatermarksProgress1764000000001 } from './migrations/17640000000
 import { AuditRecordHash1764000000002 } from './migrations/1764000000002-audit-record-hash';
 import { ApproximateMode1764000000003 } from './migrations/1764000000003-approximate-mode';
 import { PipelineWatermarkPerPartition1764000000004 } from './migrations/1764000000004-pipeline-watermark-per-partition';
+import { BackfillsAndActionLog1764000000005 } from './migrations/1764000000005-backfills-and-action-log';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -14,6 +15,7 @@ export const MIGRATIONS = [
   AuditRecordHash1764000000002,
   ApproximateMode1764000000003,
   PipelineWatermarkPerPartition1764000000004,
+  BackfillsAndActionLog1764000000005,
 ];
 
 /**

@@ -23,6 +23,16 @@ import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
 
+/**
+ * Sits between the consumer and the pipeline (a backfill's range end and rate limit): calls `next`
+ * with the records to process now, or returns without calling it to leave the batch unprocessed.
+ */
+export type BatchGate = (
+  batch: ConsumedBatch,
+  control: BatchControl,
+  next: (batch: ConsumedBatch) => Promise<void>,
+) => Promise<void>;
+
 /** A consumed record with what the batch needs to know about it. */
 interface BatchRecord {
   readonly source: ConsumedRecord;
@@ -60,7 +70,7 @@ export class PipelineService {
     return this.running;
   }
 
-  async start(): Promise<void> {
+  async start(gate?: BatchGate): Promise<void> {
     const t = this.config.topics;
     await this.kafka.ensureTopics(
       [t.input, t.output, t.duplicates, t.late, t.dlq],
@@ -73,7 +83,11 @@ export class PipelineService {
       // rather than keep versions it may supersede (safe either way, see planStateReads).
       this.cache.clear();
     });
-    await this.kafka.start((batch, control) => this.handleBatch(batch, control));
+    await this.kafka.start((batch, control) =>
+      gate === undefined
+        ? this.handleBatch(batch, control)
+        : gate(batch, control, (gated) => this.handleBatch(gated, control)),
+    );
     this.running = true;
     this.log.write('info', 'pipeline consuming', { topic: t.input, group: this.config.kafka.groupId });
   }
