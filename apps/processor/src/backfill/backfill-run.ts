@@ -90,8 +90,21 @@ export class BackfillRun {
     );
   }
 
+  private starting: Promise<void> | undefined;
+
   /** Seeds the job's group at the range start (first run only), then consumes. */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting ??= this.doStart();
+    return this.starting;
+  }
+
+  /** Waits for a start under way (a stop in the middle of it would be undone by it), then stops. */
+  async stop(): Promise<void> {
+    await this.starting?.catch(() => undefined);
+    await this.pipeline.stop();
+  }
+
+  private async doStart(): Promise<void> {
     await this.kafka.seedGroupOffsets(
       this.config.kafka.groupId,
       this.job.sourceTopic,
@@ -103,10 +116,6 @@ export class BackfillRun {
       target_topic: this.job.targetTopic,
       max_events_per_second: this.job.maxEventsPerSecond,
     });
-  }
-
-  async stop(): Promise<void> {
-    await this.pipeline.stop();
   }
 
   private gate(): BatchGate {

@@ -150,11 +150,15 @@ export class BackfillRepository {
   ): Promise<StoredBackfill | null> {
     const final = to === 'completed' || to === 'cancelled' || to === 'failed';
     const changed = await this.dataSource.transaction(async (m) => {
+      // A CTE, because TypeORM answers a bare UPDATE with [rows, rowCount], not the rows.
       const rows: { id: string }[] = await m.query(
-        `UPDATE backfill_job SET status = $4, updated_at = now(),
+        `WITH changed AS (
+           UPDATE backfill_job SET status = $4, updated_at = now(),
                 finished_at = CASE WHEN $5 THEN now() ELSE finished_at END,
                 error = CASE WHEN $6::text IS NOT NULL THEN $6 ELSE error END
-          WHERE pipeline = $1 AND id = $2 AND status = ANY($3::text[]) RETURNING id::text`,
+          WHERE pipeline = $1 AND id = $2 AND status = ANY($3::text[]) RETURNING id
+         )
+         SELECT id::text FROM changed`,
         [pipeline, id, [...from], to, final, typeof details['error'] === 'string' ? details['error'] : null],
       );
       if (rows.length === 0) return false;

@@ -50,6 +50,8 @@ const TRANSITIONS: Record<BackfillAction, { from: readonly BackfillStatus[]; to:
 export class BackfillService {
   private readonly log: JsonLogger;
   private readonly runs = new Map<string, BackfillRun>();
+  /** Runs being stopped, by job: a job's state is dropped, or its run restarted, only after. */
+  private readonly stopping = new Map<string, Promise<void>>();
   private readonly startFailures = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
@@ -135,9 +137,8 @@ export class BackfillService {
     this.stopped = true;
     clearInterval(this.timer);
     await this.ticking;
-    const runs = [...this.runs.values()];
-    this.runs.clear();
-    await Promise.allSettled(runs.map((r) => r.stop()));
+    for (const [id, run] of [...this.runs]) this.stopRun(id, run);
+    await Promise.allSettled([...this.stopping.values()]);
   }
 
   /** One supervisor pass now, unless one is under way (the next tick picks up any change). */
@@ -152,8 +153,11 @@ export class BackfillService {
       });
   }
 
-  /** Visible for tests: one supervisor pass. */
-  async tick(): Promise<void> {
+  /**
+   * One supervisor pass. It reports first and never waits for a run to start or stop (joining a
+   * group or creating a target topic takes seconds): those go on in the background, tracked here.
+   */
+  private async tick(): Promise<void> {
     const pipeline = this.config.pipeline.name;
     const live = await this.repository.list(pipeline, ['running', 'paused']);
     const wanted = new Map<string, StoredBackfill>();
@@ -164,11 +168,12 @@ export class BackfillService {
         const done = await this.repository.transition(pipeline, job.id, ['running'], 'completed', 'system', {
           processed_records: report.processedRecords,
         });
-        if (done !== null)
+        if (done !== null) {
           this.log.write('info', 'backfill completed', {
             backfill: job.id,
             records: report.processedRecords,
           });
+        }
         continue;
       }
       active.push({
@@ -178,47 +183,54 @@ export class BackfillService {
       });
       if (job.status === 'running') wanted.set(job.id, job);
     }
-    for (const [id, run] of [...this.runs]) {
-      if (wanted.has(id)) continue;
-      this.runs.delete(id);
-      await run
-        .stop()
-        .catch((error: unknown) =>
-          this.log.write('warn', 'backfill run did not stop cleanly', { backfill: id, error: String(error) }),
-        );
-    }
-    for (const [id, job] of wanted) {
-      if (this.runs.has(id) || this.stopped) continue;
-      await this.startRun(job);
-    }
-    await this.dropFinishedState();
     const counts = await this.repository.countByStatus(pipeline);
     this.metrics.setBackfills(active, new Map(BACKFILL_STATUSES.map((s) => [s, counts.get(s) ?? 0])));
+    for (const [id, run] of [...this.runs]) {
+      if (!wanted.has(id)) this.stopRun(id, run);
+    }
+    for (const [id, job] of wanted) {
+      if (!this.runs.has(id) && !this.stopping.has(id) && !this.stopped) this.startRun(job);
+    }
+    await this.dropFinishedState();
   }
 
-  private async startRun(job: StoredBackfill): Promise<void> {
+  private startRun(job: StoredBackfill): void {
     const run = new BackfillRun(job, this.config, this.dataSource, this.logger);
     this.runs.set(job.id, run);
-    try {
-      await run.start();
-      this.startFailures.delete(job.id);
-    } catch (error) {
-      this.runs.delete(job.id);
-      await run.stop().catch(() => undefined);
-      const failures = (this.startFailures.get(job.id) ?? 0) + 1;
-      this.startFailures.set(job.id, failures);
-      this.log.write('warn', 'backfill run failed to start', {
-        backfill: job.id,
-        failures,
-        error: String(error),
-      });
-      if (failures >= MAX_START_FAILURES) {
-        this.startFailures.delete(job.id);
-        await this.repository.transition(this.config.pipeline.name, job.id, ['running'], 'failed', 'system', {
-          error: `failed to start ${failures} times: ${String(error)}`,
+    run.start().then(
+      () => this.startFailures.delete(job.id),
+      async (error: unknown) => {
+        if (this.runs.get(job.id) === run) this.runs.delete(job.id);
+        await run.stop().catch(() => undefined);
+        const failures = (this.startFailures.get(job.id) ?? 0) + 1;
+        this.startFailures.set(job.id, failures);
+        this.log.write('warn', 'backfill run failed to start', {
+          backfill: job.id,
+          failures,
+          error: String(error),
         });
-      }
-    }
+        if (failures < MAX_START_FAILURES) return;
+        this.startFailures.delete(job.id);
+        await this.repository
+          .transition(this.config.pipeline.name, job.id, ['running'], 'failed', 'system', {
+            error: `failed to start ${failures} times: ${String(error)}`,
+          })
+          .catch((e: unknown) =>
+            this.log.write('warn', 'could not mark backfill failed', { error: String(e) }),
+          );
+      },
+    );
+  }
+
+  private stopRun(id: string, run: BackfillRun): void {
+    this.runs.delete(id);
+    const stopping = run
+      .stop()
+      .catch((error: unknown) =>
+        this.log.write('warn', 'backfill run did not stop cleanly', { backfill: id, error: String(error) }),
+      )
+      .finally(() => this.stopping.delete(id));
+    this.stopping.set(id, stopping);
   }
 
   /** A finished job's claims serve nothing any more (docs/backfills.md, "State"). */
@@ -230,7 +242,7 @@ export class BackfillService {
     );
     for (const job of finished) {
       if (job.finishedAt === null || Date.now() - job.finishedAt.getTime() > STATE_DROP_WINDOW_MS) continue;
-      if (this.runs.has(job.id)) continue;
+      if (this.runs.has(job.id) || this.stopping.has(job.id)) continue;
       const claims = await this.repository.dropState(backfillNamespace(this.config, job.id));
       if (claims > 0)
         this.log.write('info', "dropped a finished backfill's state", { backfill: job.id, claims });
