@@ -215,7 +215,7 @@ function backlogRow(): AnyPanelBuilder[] {
         'Consumer lag per partition',
         'Records in each input partition after the last committed batch.',
         'short',
-        8,
+        6,
       ),
       THRESHOLDS.consumerLagRecords,
     ).withTarget(
@@ -226,7 +226,7 @@ function backlogRow(): AnyPanelBuilder[] {
       `Open dead-letter records, and their growth over the last hour (alert above ` +
         `${THRESHOLDS.dlqGrowthPerHour}).`,
       'short',
-      8,
+      6,
     ).targets([
       query('A', `max without (instance) (${METRIC.dlqOpenRecords})`, 'open'),
       query('B', `max without (instance) (delta(${METRIC.dlqOpenRecords}[1h]))`, 'growth over 1 h'),
@@ -235,8 +235,44 @@ function backlogRow(): AnyPanelBuilder[] {
       'Dedup state keys',
       'State rows held in Postgres (dedup_claim). Flat or growing without bound: the watermark is stuck.',
       'short',
-      8,
+      6,
     ).withTarget(query('A', `max without (instance) (${METRIC.stateKeys})`, 'keys')),
+    timeseries(
+      'State cache hit ratio',
+      'Records whose key state came from the in-memory cache (decided without locking its row in ' +
+        'Postgres). Low after a rebalance or restart, then rising; STATE_CACHE_SIZE sets its size.',
+      'percentunit',
+      6,
+    ).withTarget(
+      query(
+        'A',
+        `sum(rate(${METRIC.stateCacheLookupsTotal}{result="hit"}[${R}])) / sum(rate(${METRIC.stateCacheLookupsTotal}[${R}]))`,
+        'hit ratio',
+      ),
+    ),
+  ];
+}
+
+function backfillRow(): AnyPanelBuilder[] {
+  return [
+    timeseries(
+      'Backfill progress',
+      'Records processed over records in the range, per running or paused backfill job (docs/backfills.md). ' +
+        'A line that stops rising while its job is running: see the job in the console.',
+      'percentunit',
+      8,
+    ).withTarget(query('A', `max by (backfill) (${METRIC.backfillProgressRatio})`, 'backfill {{backfill}}')),
+    timeseries(
+      'Backfill records remaining',
+      'Records left in the range of each running or paused backfill; the slope is its rate.',
+      'short',
+      8,
+    ).withTarget(
+      query('A', `max by (backfill) (${METRIC.backfillRemainingRecords})`, 'backfill {{backfill}}'),
+    ),
+    timeseries('Backfill jobs by status', 'Backfill jobs of the pipeline, by status.', 'short', 8).withTarget(
+      query('A', `max by (status) (${METRIC.backfillJobs})`, '{{status}}'),
+    ),
   ];
 }
 
@@ -300,6 +336,7 @@ const ROWS: readonly (readonly [string, () => AnyPanelBuilder[]])[] = [
   ['Outcomes', outcomesRow],
   ['Event time', eventTimeRow],
   ['Backlog, DLQ and state', backlogRow],
+  ['Backfills', backfillRow],
   ['Latency and transactions', latencyRow],
   ['Process', processRow],
 ];
