@@ -246,7 +246,9 @@ async function start(withApps: boolean): Promise<number> {
       );
       log('');
       log(`console    http://127.0.0.1:${consolePort}`);
-      log(`processor  http://127.0.0.1:${processorPort}  (/api/stats, /api/backfills, /metrics, /health/ready)`);
+      log(
+        `processor  http://127.0.0.1:${processorPort}  (/api/stats, /api/backfills, /metrics, /health/ready)`,
+      );
       log(`kafka      ${stack.kafkaBrokers}   (try: kcat -b ${stack.kafkaBrokers} -L)`);
       log(
         prometheus
