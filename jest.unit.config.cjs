@@ -3,6 +3,6 @@ const preset = require('./jest.preset.cjs');
 module.exports = {
   ...preset,
   rootDir: __dirname,
-  roots: ['<rootDir>/libs', '<rootDir>/apps/processor'],
+  roots: ['<rootDir>/libs', '<rootDir>/apps/processor', '<rootDir>/apps/console'],
   testMatch: ['**/src/**/*.spec.ts'],
 };

@@ -3,7 +3,7 @@ import { OUTCOMES } from '@dedup/contracts';
 export default function Loading() {
   return (
     <>
-      <h1 className="title">Dedup operator</h1>
+      <h1 className="title">Overview</h1>
       <p className="muted" role="status">
         Reading the processor…
       </p>

@@ -2,7 +2,9 @@
 
 import { OUTCOMES, type Outcome } from '@dedup/contracts';
 import { useEffect, useState } from 'react';
-import { statsDtoSchema, statsErrorBodySchema, type StatsDto } from '../lib/stats-dto';
+import { fetchConsole } from '../lib/console-fetch';
+import { statsDtoSchema, type StatsDto } from '../lib/stats-dto';
+import { LocalTime } from './local-time';
 
 /** How often the browser asks the console for fresh numbers; the next poll starts after the last ends. */
 const POLL_INTERVAL_MS = 2_000;
@@ -116,42 +118,10 @@ export function OutcomeCounts({ initialStats, initialError }: OutcomeCountsProps
 
 /** One poll of the console's own route. Never throws: every failure becomes a message. */
 async function pollStats(signal: AbortSignal): Promise<PollResult> {
-  let response: Response;
-  try {
-    response = await fetch('/api/stats', { cache: 'no-store', signal });
-  } catch {
-    return { ok: false, error: 'The console server is unreachable' };
-  }
-  let body: unknown;
-  try {
-    body = await response.json();
-  } catch {
-    return { ok: false, error: `The console answered HTTP ${response.status} without JSON` };
-  }
-  if (response.ok) {
-    const parsed = statsDtoSchema.safeParse(body);
-    return parsed.success
-      ? { ok: true, stats: parsed.data }
-      : { ok: false, error: 'The console sent stats in an unexpected shape' };
-  }
-  const parsed = statsErrorBodySchema.safeParse(body);
-  return {
-    ok: false,
-    error: parsed.success ? parsed.data.error : `The console answered HTTP ${response.status}`,
-  };
+  const result = await fetchConsole('/api/stats', statsDtoSchema, 'stats', { signal });
+  return result.ok ? { ok: true, stats: result.value } : { ok: false, error: result.error };
 }
 
 function formatRatio(ratio: number | null): string {
   return ratio === null ? '–' : `${(ratio * 100).toFixed(1)} %`;
-}
-
-/** The operator's local wall-clock time; the server renders its own zone, hence the hydration opt-out. */
-function LocalTime({ iso }: { iso: string }) {
-  const at = new Date(iso);
-  const text = Number.isNaN(at.getTime()) ? iso : at.toLocaleTimeString(undefined, { hour12: false });
-  return (
-    <time dateTime={iso} title={iso} suppressHydrationWarning>
-      {text}
-    </time>
-  );
 }

@@ -8,7 +8,7 @@ export default async function OverviewPage() {
   const first = await fetchStats();
   return (
     <>
-      <h1 className="title">Dedup operator</h1>
+      <h1 className="title">Overview</h1>
       <OutcomeCounts
         initialStats={first.ok ? first.stats : null}
         initialError={first.ok ? null : first.error.message}

@@ -1,0 +1,114 @@
+'use client';
+
+import { backfillListResponseSchema, type BackfillJob } from '@dedup/contracts';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { fetchConsole } from '../../lib/console-fetch';
+import { LocalTime } from '../local-time';
+import { BackfillCard } from './backfill-card';
+import { BackfillForm } from './backfill-form';
+
+/** Like the overview: the next poll starts 2 s after the last one ended. */
+const POLL_INTERVAL_MS = 2_000;
+
+interface BackfillsConsoleProps {
+  /** The server-rendered first list, or null when the processor could not be read. */
+  initialJobs: BackfillJob[] | null;
+  initialError: string | null;
+  /** When the server read the first list (ISO-8601). */
+  initialAt: string;
+}
+
+export function BackfillsConsole({ initialJobs, initialError, initialAt }: BackfillsConsoleProps) {
+  const [jobs, setJobs] = useState<BackfillJob[] | null>(initialJobs);
+  const [error, setError] = useState<string | null>(initialError);
+  const [updatedAt, setUpdatedAt] = useState<string | null>(initialJobs === null ? null : initialAt);
+  /**
+   * Bumped by every local change (create, pause, …). A poll that started before it may carry the
+   * job's older state, so its answer is dropped rather than undoing what the operator just saw.
+   */
+  const changes = useRef(0);
+
+  useEffect(() => {
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+
+    const poll = async (): Promise<void> => {
+      const seen = changes.current;
+      const result = await fetchConsole('/api/backfills', backfillListResponseSchema, 'backfills', {
+        signal: controller.signal,
+      });
+      if (controller.signal.aborted) return;
+      if (result.ok) {
+        if (seen === changes.current) {
+          setJobs(result.value.backfills);
+          setUpdatedAt(new Date().toISOString());
+        }
+        setError(null);
+      } else {
+        // Keep the last good list on screen; the banner says it is stale.
+        setError(result.error);
+      }
+      timer = setTimeout(schedule, POLL_INTERVAL_MS);
+    };
+    const schedule = (): void => {
+      void poll();
+    };
+
+    timer = setTimeout(schedule, POLL_INTERVAL_MS);
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, []);
+
+  const upsert = useCallback((job: BackfillJob): void => {
+    if (job.id === null) return;
+    changes.current += 1;
+    setJobs((previous) => {
+      const list = previous ?? [];
+      return list.some((j) => j.id === job.id)
+        ? list.map((j) => (j.id === job.id ? job : j))
+        : [job, ...list];
+    });
+  }, []);
+
+  const stale = error !== null;
+  return (
+    <>
+      <dl className="meta">
+        <div>
+          <dt>Last updated</dt>
+          <dd data-testid="last-updated">{updatedAt === null ? '–' : <LocalTime iso={updatedAt} />}</dd>
+        </div>
+      </dl>
+
+      {error !== null && (
+        <div className="banner" role="alert" data-testid="processor-error">
+          <strong>Backfills unavailable.</strong> {error}.{' '}
+          {jobs === null
+            ? 'No list yet; retrying every 2 s.'
+            : 'Showing the last good list; retrying every 2 s.'}
+        </div>
+      )}
+
+      <section className={stale ? 'jobs stale' : 'jobs'} aria-labelledby="jobs-title">
+        <h2 id="jobs-title" className="section-title">
+          Jobs
+        </h2>
+        {jobs === null ? (
+          <p className="muted">–</p>
+        ) : jobs.length === 0 ? (
+          <p className="muted">No backfills yet. Create one below.</p>
+        ) : (
+          jobs.map((job) =>
+            job.id === null ? null : (
+              <BackfillCard key={job.id} job={{ ...job, id: job.id }} onChanged={upsert} />
+            ),
+          )
+        )}
+      </section>
+
+      <BackfillForm onCreated={upsert} />
+    </>
+  );
+}

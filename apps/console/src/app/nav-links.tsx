@@ -1,0 +1,28 @@
+'use client';
+
+import Link from 'next/link';
+import { usePathname } from 'next/navigation';
+
+const SECTIONS = [
+  { href: '/', label: 'Overview' },
+  { href: '/backfills', label: 'Backfills' },
+] as const;
+
+/** The console's sections; the current one is marked for screen readers and by style. */
+export function NavLinks() {
+  const pathname = usePathname();
+  return (
+    <ul className="nav-links">
+      {SECTIONS.map(({ href, label }) => {
+        const current = href === '/' ? pathname === '/' : pathname.startsWith(href);
+        return (
+          <li key={href}>
+            <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
+              {label}
+            </Link>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
