@@ -183,7 +183,8 @@ async function test(): Promise<number> {
 
 async function start(withApps: boolean): Promise<number> {
   await ensureInstalled();
-  if (withApps) await runSteps([compileStep, consoleBuild]);
+  // The stack alone still runs the processor's migrations (apps/processor/dist), so it compiles too.
+  await runSteps(withApps ? [compileStep, consoleBuild] : [compileStep]);
   const { stack, runDir } = await bringUpStack('start');
   const children: ManagedProcess[] = [];
   let stopping: Promise<void> | undefined;
