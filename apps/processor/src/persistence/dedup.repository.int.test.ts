@@ -53,7 +53,10 @@ describe('dedup state on real Postgres', () => {
     const lost = results.filter((r) => r.status === 'rejected');
     expect(won).toHaveLength(1);
     expect(lost).toHaveLength(1);
-    expect((lost[0] as PromiseRejectedResult).reason).toBeInstanceOf(ClaimConflict);
+    const conflict = (lost[0] as PromiseRejectedResult).reason as ClaimConflict;
+    expect(conflict).toBeInstanceOf(ClaimConflict);
+    // The unique violation names the first contested key (the INSERT goes in key order).
+    expect(conflict.keys).toEqual([[...keys].sort()[0]]);
     const winner = (won[0] as PromiseFulfilledResult<number>).value;
     const { rows } = await pool.query<{ origin_partition: number; n: string }>(
       `SELECT origin_partition, count(*)::text AS n FROM dedup_claim WHERE pipeline = $1 GROUP BY 1`,

@@ -95,7 +95,12 @@ export class BatchDecider {
         const decisions = out.decisions.map((d) =>
           toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null),
         );
-        await tx.record(decisions, new Map(records.map((r) => [coordKey(r.parsed.coords), r.raw])), hashes);
+        await tx.record(
+          decisions,
+          new Map(records.map((r) => [coordKey(r.parsed.coords), r.raw])),
+          hashes,
+          progress,
+        );
         await tx.advanceProgress(topic, partition, lastOffset);
         const byOffset = new Map<string, DecisionRecord>(recorded);
         for (const d of decisions) byOffset.set(d.coords.offset, d);
