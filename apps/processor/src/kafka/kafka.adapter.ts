@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Kafka,
-  Partitioners,
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
@@ -11,6 +10,7 @@ import {
 } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JsonLogger } from '../logging/json-logger';
+import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
 import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';
 
 /** A consumed record, in this codebase's terms (kafkajs types stay inside this file). */
@@ -470,7 +470,8 @@ export class KafkaAdapter {
         retry: { initialRetryTime: 20, maxRetryTime: 2_000, retries: 12 },
         transactionTimeout: this.config.kafka.transactionTimeoutMs,
         allowAutoTopicCreation: false,
-        createPartitioner: Partitioners.DefaultPartitioner,
+        // kafkajs's DefaultPartitioner (the Java client's), with a murmur2 that allocates nothing.
+        createPartitioner: JavaCompatiblePartitioner,
       });
       producer = created.connect().then(() => (transactional ? initTransactions(created) : created));
       producer.catch(() => this.producers.delete(transactionalId));
