@@ -1,7 +1,10 @@
+import { randomFillSync } from 'node:crypto';
 import {
   ROOT_CONTEXT,
   SpanKind,
   SpanStatusCode,
+  TraceFlags,
+  isSpanContextValid,
   propagation,
   trace,
   type Span,
@@ -10,6 +13,37 @@ import {
 } from '@opentelemetry/api';
 
 const tracer = trace.getTracer('dedup-processor');
+
+/**
+ * Whether decision spans are recorded (real SDK spans) or only propagated. Without a trace exporter
+ * (the default: no OTEL_* export settings) a recorded span is built, attributed and ended only to be
+ * dropped: ~8 % of the processor's CPU at saturation (docs/benchmarks.md). Then each decision gets a
+ * non-recording span instead: the producer's trace id and flags, a fresh span id. The trace id in
+ * audit rows and the `traceparent` of every output (pointing at that span id) are the same as with
+ * recording on; only the span itself, which nobody would receive, is not built. telemetry.ts turns
+ * recording on when it configures an exporter.
+ */
+let recordSpans = true;
+
+export function setRecordSpans(on: boolean): void {
+  recordSpans = on;
+}
+
+/** Random ids from a pooled buffer: one randomFillSync per 512 span ids instead of one per id. */
+const idPool = Buffer.allocUnsafe(4096);
+let idPos = idPool.length;
+function randomHex(bytes: number): string {
+  for (;;) {
+    if (idPos + bytes > idPool.length) {
+      randomFillSync(idPool);
+      idPos = 0;
+    }
+    const hex = idPool.toString('hex', idPos, idPos + bytes);
+    idPos += bytes;
+    // All zeros is the invalid id of W3C trace context (a 2^-64 chance).
+    if (/[^0]/.test(hex)) return hex;
+  }
+}
 
 const getter: TextMapGetter<Readonly<Record<string, string>>> = {
   get: (carrier, key) => carrier[key],
@@ -41,6 +75,18 @@ export class RecordTrace {
 
   static start(headers: Readonly<Record<string, string>>, c: RecordSpanContext): RecordTrace {
     const parent = propagation.extract(ROOT_CONTEXT, headers, getter);
+    if (!recordSpans) {
+      const from = trace.getSpanContext(parent);
+      const valid = from !== undefined && isSpanContextValid(from);
+      return new RecordTrace(
+        trace.wrapSpanContext({
+          traceId: valid ? from.traceId : randomHex(16),
+          spanId: randomHex(8),
+          traceFlags: valid ? from.traceFlags : TraceFlags.SAMPLED,
+          ...(valid && from.traceState !== undefined ? { traceState: from.traceState } : {}),
+        }),
+      );
+    }
     const span = tracer.startSpan(
       `process ${c.topic}`,
       {

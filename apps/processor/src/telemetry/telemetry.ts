@@ -1,5 +1,6 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { NoopSpanProcessor } from '@opentelemetry/sdk-trace';
+import { setRecordSpans } from './record-tracing';
 
 let sdk: NodeSDK | undefined;
 
@@ -26,6 +27,8 @@ function exportRequested(env: NodeJS.ProcessEnv): boolean {
 export function startTelemetry(env: NodeJS.ProcessEnv = process.env): void {
   if (sdk !== undefined) return;
   const exporting = exportRequested(env);
+  // Spans nobody receives are propagated, not built (record-tracing.ts).
+  setRecordSpans(exporting);
   // The processor exports metrics through prom-client and logs as JSON lines, not through OTel.
   env['OTEL_METRICS_EXPORTER'] ??= 'none';
   env['OTEL_LOGS_EXPORTER'] ??= 'none';
