@@ -2,8 +2,10 @@ import fc from 'fast-check';
 import {
   KafkaEncoder,
   UnzeroedEncoder,
+  encodeRecord as encodeRecordInPlace,
   installEncoderAllocationFix,
   originalEncoderMethods,
+  type RecordInput,
 } from './kafkajs-encoder-allocations';
 import { kafkajsRequire } from './kafkajs-internals';
 
@@ -25,10 +27,36 @@ const record = fc.record({
   }),
 });
 
+/** Records as the producer hands them over: string or Buffer header values, repeated headers as arrays. */
+const richRecord = fc.record({
+  offsetDelta: fc.integer({ min: 0, max: 100_000 }),
+  timestampDelta: fc.integer({ min: 0, max: 2 ** 40 }),
+  key: fc.option(
+    fc.oneof(
+      fc.string({ maxLength: 40 }),
+      fc.uint8Array({ maxLength: 40 }).map((a) => Buffer.from(a)),
+    ),
+  ),
+  value: fc.option(fc.uint8Array({ maxLength: 3_000 }).map((a) => Buffer.from(a))),
+  headers: fc.dictionary(
+    fc.string({ unit: 'binary', minLength: 1, maxLength: 30 }),
+    fc.oneof(
+      fc.string({ unit: 'binary', maxLength: 80 }),
+      fc.uint8Array({ maxLength: 60 }).map((a) => Buffer.from(a)),
+      fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
+    ),
+    { maxKeys: 14 },
+  ),
+});
+
 describe("kafkajs Encoder without intermediate allocations: the same bytes as kafkajs's own", () => {
   // Recorded with kafkajs's methods before the patch is installed (it is process-wide).
   const samples = fc.sample(record, { numRuns: 300, seed: 42 });
   const before = samples.map((r) => encodeRecord(r).buffer.toString('hex'));
+  const richSamples: RecordInput[] = fc.sample(richRecord, { numRuns: 500, seed: 7 });
+  const richBefore = richSamples.map((r) =>
+    (encodeRecord as (x: RecordInput) => { buffer: Buffer })(r).buffer.toString('hex'),
+  );
 
   beforeAll(() => {
     installEncoderAllocationFix();
@@ -67,6 +95,13 @@ describe("kafkajs Encoder without intermediate allocations: the same bytes as ka
 
   it('encodes whole records with headers exactly as before the patch', () => {
     expect(samples.map((r) => encodeRecord(r).buffer.toString('hex'))).toEqual(before);
+  });
+
+  it("replaces kafkajs's record encoder with one that writes headers in place: the same bytes", () => {
+    const installedRecordEncoder = kafkajsRequire('./src/protocol/recordBatch/record/v0') as unknown;
+    expect(installedRecordEncoder).toBe(encodeRecordInPlace);
+    expect(samples.map((r) => encodeRecordInPlace(r).buffer.toString('hex'))).toEqual(before);
+    expect(richSamples.map((r) => encodeRecordInPlace(r).buffer.toString('hex'))).toEqual(richBefore);
   });
 
   it('grows from a small unzeroed buffer without losing bytes', () => {
