@@ -1,10 +1,11 @@
 'use client';
 
 import { OUTCOMES, type Outcome } from '@dedup/contracts';
-import { useEffect, useState } from 'react';
+import { useState } from 'react';
 import { fetchConsole } from '../lib/console-fetch';
 import { statsDtoSchema, type StatsDto } from '../lib/stats-dto';
 import { LocalTime } from './local-time';
+import { usePolling } from './use-polling';
 
 /** How often the browser asks the console for fresh numbers; the next poll starts after the last ends. */
 const POLL_INTERVAL_MS = 2_000;
@@ -30,32 +31,17 @@ export function OutcomeCounts({ initialStats, initialError }: OutcomeCountsProps
   const [stats, setStats] = useState<StatsDto | null>(initialStats);
   const [error, setError] = useState<string | null>(initialError);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-
-    const poll = async (): Promise<void> => {
-      const result = await pollStats(controller.signal);
-      if (controller.signal.aborted) return;
-      if (result.ok) {
-        setStats(result.stats);
-        setError(null);
-      } else {
-        // Keep the last good numbers on screen; the banner says they are stale.
-        setError(result.error);
-      }
-      timer = setTimeout(schedule, POLL_INTERVAL_MS);
-    };
-    const schedule = (): void => {
-      void poll();
-    };
-
-    timer = setTimeout(schedule, POLL_INTERVAL_MS);
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, []);
+  usePolling(async (signal) => {
+    const result = await pollStats(signal);
+    if (signal.aborted) return;
+    if (result.ok) {
+      setStats(result.stats);
+      setError(null);
+    } else {
+      // Keep the last good numbers on screen; the banner says they are stale.
+      setError(result.error);
+    }
+  }, POLL_INTERVAL_MS);
 
   const stale = error !== null;
   return (

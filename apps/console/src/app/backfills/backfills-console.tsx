@@ -1,9 +1,10 @@
 'use client';
 
 import { backfillListResponseSchema, type BackfillJob } from '@dedup/contracts';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useRef, useState } from 'react';
 import { fetchConsole } from '../../lib/console-fetch';
 import { LocalTime } from '../local-time';
+import { usePolling } from '../use-polling';
 import { BackfillCard } from './backfill-card';
 import { BackfillForm } from './backfill-form';
 
@@ -28,38 +29,21 @@ export function BackfillsConsole({ initialJobs, initialError, initialAt }: Backf
    */
   const changes = useRef(0);
 
-  useEffect(() => {
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-
-    const poll = async (): Promise<void> => {
-      const seen = changes.current;
-      const result = await fetchConsole('/api/backfills', backfillListResponseSchema, 'backfills', {
-        signal: controller.signal,
-      });
-      if (controller.signal.aborted) return;
-      if (result.ok) {
-        if (seen === changes.current) {
-          setJobs(result.value.backfills);
-          setUpdatedAt(new Date().toISOString());
-        }
-        setError(null);
-      } else {
-        // Keep the last good list on screen; the banner says it is stale.
-        setError(result.error);
+  usePolling(async (signal) => {
+    const seen = changes.current;
+    const result = await fetchConsole('/api/backfills', backfillListResponseSchema, 'backfills', { signal });
+    if (signal.aborted) return;
+    if (result.ok) {
+      if (seen === changes.current) {
+        setJobs(result.value.backfills);
+        setUpdatedAt(new Date().toISOString());
       }
-      timer = setTimeout(schedule, POLL_INTERVAL_MS);
-    };
-    const schedule = (): void => {
-      void poll();
-    };
-
-    timer = setTimeout(schedule, POLL_INTERVAL_MS);
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, []);
+      setError(null);
+    } else {
+      // Keep the last good list on screen; the banner says it is stale.
+      setError(result.error);
+    }
+  }, POLL_INTERVAL_MS);
 
   const upsert = useCallback((job: BackfillJob): void => {
     if (job.id === null) return;
