@@ -121,16 +121,11 @@ export class KafkaAdapter {
       brokers: [...config.kafka.brokers],
       logLevel: KafkaLogLevel.WARN,
       logCreator: () => (entry: LogEntry) => {
-        // kafkajs logs every error response at ERROR, even those it retries (coordinator loading,
-        // CONCURRENT_TRANSACTIONS); connection-level ones are therefore only warnings here.
-        const level =
-          entry.level <= KafkaLogLevel.ERROR && entry.namespace !== 'Connection'
-            ? 'error'
-            : entry.level <= KafkaLogLevel.WARN
-              ? 'warn'
-              : 'info';
         const { message, ...rest } = entry.log;
-        this.log.write(level, message, { kafka_namespace: entry.namespace, ...rest });
+        this.log.write(kafkaLogLevel(entry.level, entry.namespace, message), message, {
+          kafka_namespace: entry.namespace,
+          ...rest,
+        });
       },
       retry: { initialRetryTime: 200, retries: 8 },
     });
@@ -490,6 +485,24 @@ export class KafkaAdapter {
       // A producer that failed to connect or is already gone has nothing left to release.
     }
   }
+}
+
+/**
+ * Our level for a kafkajs log line. kafkajs logs every error response at ERROR, even those it
+ * retries (coordinator loading, CONCURRENT_TRANSACTIONS); connection-level ones are therefore only
+ * warnings here. Its warning that bounded retries on an idempotent producer "may invalidate EoS
+ * guarantees" is logged per producer, and does not apply: a transactional send that gives up aborts
+ * the transaction, which the batch then retries whole (ADR 0003); the at-least-once producer
+ * re-publishes by contract. It is kept, at debug.
+ */
+export function kafkaLogLevel(
+  level: KafkaLogLevel,
+  namespace: string,
+  message: string,
+): 'debug' | 'info' | 'warn' | 'error' {
+  if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
+  if (level <= KafkaLogLevel.ERROR && namespace !== 'Connection') return 'error';
+  return level <= KafkaLogLevel.WARN ? 'warn' : 'info';
 }
 
 function topicMessages(outputs: readonly OutputRecord[]) {
