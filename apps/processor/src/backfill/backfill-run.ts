@@ -74,7 +74,7 @@ export class BackfillRun {
     this.config = backfillConfig(live, job);
     const jobLogger = logger.child({ backfill: job.id });
     this.log = jobLogger.child({ component: 'backfill' });
-    const metrics = new MetricsService();
+    const metrics = new MetricsService({ processMetrics: false });
     const cache = new StateCache(this.config.state.cacheSize);
     const repository = new DedupRepository(dataSource, this.config.pipeline);
     this.kafka = new KafkaAdapter(this.config, jobLogger);

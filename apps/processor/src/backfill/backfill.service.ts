@@ -31,6 +31,8 @@ export class BackfillConflictError extends Error {}
 const MAX_START_FAILURES = 5;
 /** Finished jobs' state is dropped again for this long: a run elsewhere may have written late. */
 const STATE_DROP_WINDOW_MS = 10 * 60_000;
+/** ... at most this often per job. */
+const STATE_DROP_REPEAT_MS = 60_000;
 
 const TRANSITIONS: Record<BackfillAction, { from: readonly BackfillStatus[]; to: BackfillStatus }> = {
   pause: { from: ['running'], to: 'paused' },
@@ -53,6 +55,8 @@ export class BackfillService {
   /** Runs being stopped, by job: a job's state is dropped, or its run restarted, only after. */
   private readonly stopping = new Map<string, Promise<void>>();
   private readonly startFailures = new Map<string, number>();
+  /** When this instance last dropped a finished job's state, by job. */
+  private readonly droppedAt = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
   private ticking: Promise<void> | undefined;
   private stopped = false;
@@ -233,16 +237,24 @@ export class BackfillService {
     this.stopping.set(id, stopping);
   }
 
-  /** A finished job's claims serve nothing any more (docs/backfills.md, "State"). */
+  /**
+   * A finished job's claims serve nothing any more (docs/backfills.md, "State"). Dropped once its run
+   * here has stopped, and again now and then while another instance's run may still be stopping.
+   */
   private async dropFinishedState(): Promise<void> {
     const finished = await this.repository.list(
       this.config.pipeline.name,
       ['completed', 'cancelled', 'failed'],
       20,
     );
+    const now = Date.now();
+    for (const [id, at] of this.droppedAt) if (now - at > STATE_DROP_WINDOW_MS) this.droppedAt.delete(id);
     for (const job of finished) {
-      if (job.finishedAt === null || Date.now() - job.finishedAt.getTime() > STATE_DROP_WINDOW_MS) continue;
+      if (job.finishedAt === null || now - job.finishedAt.getTime() > STATE_DROP_WINDOW_MS) continue;
       if (this.runs.has(job.id) || this.stopping.has(job.id)) continue;
+      const dropped = this.droppedAt.get(job.id);
+      if (dropped !== undefined && now - dropped < STATE_DROP_REPEAT_MS) continue;
+      this.droppedAt.set(job.id, now);
       const claims = await this.repository.dropState(backfillNamespace(this.config, job.id));
       if (claims > 0)
         this.log.write('info', "dropped a finished backfill's state", { backfill: job.id, claims });

@@ -1,4 +1,4 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import type { Outcome } from '@dedup/contracts';
 import type { WatermarkSnapshot } from '@dedup/core';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
@@ -28,6 +28,9 @@ export const METRIC = {
   backfillRemainingRecords: 'dedup_backfill_remaining_records',
   backfillJobs: 'dedup_backfill_jobs',
 } as const;
+
+/** Optional provider token for MetricsService's options (the app module provides none). */
+export const METRICS_OPTIONS = 'METRICS_OPTIONS';
 
 /** Seconds; batches take a few ms on an idle box and seconds under backpressure. */
 const BATCH_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -64,8 +67,12 @@ export class MetricsService {
   /** Latest partition watermarks (epoch ms) by topic and partition; the lag is computed at scrape. */
   private readonly watermarks = new Map<string, Map<number, number>>();
 
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+  /**
+   * `processMetrics: false` for a registry nobody scrapes (a backfill run's): prom-client's default
+   * collectors keep GC and event-loop observers running, which only the served registry needs.
+   */
+  constructor(@Optional() @Inject(METRICS_OPTIONS) options?: { readonly processMetrics: boolean }) {
+    if (options?.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
     const registers = [this.registry];
     this.events = new Counter({
       name: METRIC.eventsTotal,
