@@ -109,10 +109,8 @@ async function bringUpStack(kind: 'start' | 'test'): Promise<{ stack: LocalStack
   const runDir = path.join(repoRoot, '.run', `${runId}-${kind}`);
   await mkdir(runDir, { recursive: true });
   const { startLocalStack } = await import('./stack/local-stack.ts');
-  const ports =
-    kind === 'start'
-      ? { kafka: 9092, kafkaController: 9093, postgres: 54329 }
-      : { kafka: 19092, kafkaController: 19093, postgres: 54330 };
+  const { DEFAULT_PORTS } = await import('./stack/ports.ts');
+  const ports = DEFAULT_PORTS[kind];
   const started = Date.now();
   const stack = await startLocalStack({
     repoRoot,

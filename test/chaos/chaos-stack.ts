@@ -13,6 +13,8 @@ import {
   type KafkaBroker,
 } from '../../tools/stack/kafka/kafka-broker';
 // eslint-disable-next-line @nx/enforce-module-boundaries
+import { choosePort, choosePorts, DEFAULT_PORTS } from '../../tools/stack/ports';
+// eslint-disable-next-line @nx/enforce-module-boundaries
 import { startPostgres, type PostgresServer } from '../../tools/stack/postgres-server';
 
 export interface ChaosPorts {
@@ -21,8 +23,12 @@ export interface ChaosPorts {
   readonly postgres: number;
 }
 
-/** Ports no other run of this repository uses: npm start 9092/54329, npm test 19092/54330, soak 29092/54331. */
-export const CHAOS_PORTS: ChaosPorts = { kafka: 39092, kafkaController: 39093, postgres: 54332 };
+/**
+ * Ports no other run of this repository uses (tools/stack/ports.ts), below the ephemeral range so no
+ * client's outgoing connection can hold one while Postgres or the broker restarts; the next free ones
+ * when taken, chosen once per run.
+ */
+export const CHAOS_PORTS: ChaosPorts = DEFAULT_PORTS.chaos;
 
 const DATABASE = 'dedup_chaos';
 
@@ -46,13 +52,15 @@ export class ChaosStack {
     readonly databaseUrl: string,
   ) {}
 
-  static async start(opts: {
+  static async start(requested: {
     repoRoot: string;
     runDir: string;
     ports: ChaosPorts;
     log: (msg: string) => void;
   }): Promise<ChaosStack> {
-    const libDir = await ensureKafkaDistribution({ cacheDir: defaultCacheDir(), log: opts.log });
+    const libDir = await ensureKafkaDistribution({ cacheDir: defaultCacheDir(), log: requested.log });
+    // Chosen once: every restart of the broker or Postgres in this run binds the same ports again.
+    const opts = { ...requested, ports: await choosePorts(requested.ports, requested.log) };
     const [k, p] = await Promise.allSettled([
       startKafka(ChaosStack.kafkaOptions(libDir, opts)),
       startPostgres({
@@ -184,15 +192,17 @@ export class ChaosStack {
   }
 }
 
-/** A broker alone, on its own ports (39192/39193 by default), for probes of broker behaviour. */
+/** A broker alone, on its own ports (21192/21193 or the next free ones), for probes of broker behaviour. */
 export async function startProbeBroker(opts: {
   runDir: string;
   log: (msg: string) => void;
   port?: number;
 }): Promise<KafkaBroker> {
   const libDir = await ensureKafkaDistribution({ cacheDir: defaultCacheDir(), log: opts.log });
-  const port = opts.port ?? 39192;
-  return startKafka({ libDir, runDir: opts.runDir, port, controllerPort: port + 1, log: opts.log });
+  const portOpts = { log: opts.log, taken: new Set<number>() };
+  const port = opts.port ?? (await choosePort('Kafka', DEFAULT_PORTS.chaos.kafka + 100, portOpts));
+  const controllerPort = await choosePort('Kafka controller', port + 1, portOpts);
+  return startKafka({ libDir, runDir: opts.runDir, port, controllerPort, log: opts.log });
 }
 
 function sleep(ms: number): Promise<void> {

@@ -2,8 +2,8 @@ import path from 'node:path';
 import { runChaos, type ChaosSummary } from './chaos-run';
 
 /**
- * Issue 4's chaos suite in CI: its own broker and Postgres (ports 39092/39093 and 54332, so it runs
- * beside the `npm test` stack), three processors killed with -9 over and over while traffic flows,
+ * Issue 4's chaos suite in CI: its own broker and Postgres (ports 21092/21093 and 15435, or the next
+ * free ones, so it runs beside the `npm test` stack), three processors killed with -9 over and over while traffic flows,
  * a broker crash, a Postgres restart and two rebalance episodes; then an independent verifier.
  * CHAOS_PROFILE=long runs the long profile, CHAOS_SEED=<n> repeats a run (docs/exactly-once.md).
  */

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import { ensureKafkaDistribution, startKafka, type KafkaBroker } from '../stack/kafka/kafka-broker.ts';
 import { cacheDir } from '../stack/local-stack.ts';
+import { choosePorts } from '../stack/ports.ts';
 import { startPostgres, type PostgresServer } from '../stack/postgres-server.ts';
 
 export interface BenchStack {
@@ -25,12 +26,13 @@ export async function startBenchStack(opts: {
   log: (msg: string) => void;
 }): Promise<BenchStack> {
   await mkdir(opts.runDir, { recursive: true });
+  const ports = await choosePorts(opts.ports, opts.log);
   const kafkaStarting = ensureKafkaDistribution({ cacheDir: cacheDir(), log: opts.log }).then((libDir) =>
     startKafka({
       libDir,
       runDir: opts.runDir,
-      port: opts.ports.kafka,
-      controllerPort: opts.ports.kafkaController,
+      port: ports.kafka,
+      controllerPort: ports.kafkaController,
       log: opts.log,
     }),
   );
@@ -39,7 +41,7 @@ export async function startBenchStack(opts: {
     settings: ['shared_preload_libraries=pg_stat_statements'],
     repoRoot: opts.repoRoot,
     runDir: opts.runDir,
-    port: opts.ports.postgres,
+    port: ports.postgres,
     log: opts.log,
   });
   const [k, p] = await Promise.allSettled([kafkaStarting, pgStarting]);

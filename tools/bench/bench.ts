@@ -1,5 +1,5 @@
 // Throughput/latency benchmark with same-run baselines (`npm run bench`, docs/benchmarks.md).
-// Starts its own Kafka (49092/49093) and Postgres (54333) with fresh data, then for each configuration
+// Starts its own Kafka (22092/22093) and Postgres (15436; the next free ports if taken) with fresh data, then for each configuration
 // steps the offered load up (2k, 5k, 10k, 20k, 40k, ... events/s) until it saturates: per step a fresh
 // load generator (tools/bench/load-generator.ts) runs for warm-up + window; during the window the
 // independent read_committed probe (tools/bench/latency-probe.ts) measures committed outputs/s and
@@ -25,6 +25,7 @@ import { parseArgs } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KAFKA_VERSION } from '../stack/kafka/kafka-broker.ts';
 import { startProcess, type ManagedProcess } from '../stack/managed-process.ts';
+import { DEFAULT_PORTS } from '../stack/ports.ts';
 import { startBenchStack, type BenchStack } from './bench-stack.ts';
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
@@ -120,7 +121,6 @@ const processorEnv = Object.fromEntries(
 // The configuration names the guarantee; an override would measure one under the other's name.
 if ('PROCESSING_GUARANTEE' in processorEnv)
   throw new Error('--processor-env PROCESSING_GUARANTEE: chosen by --configs (exactly-once, at-least-once)');
-const PORTS = { kafka: 49092, kafkaController: 49093, postgres: 54333 };
 const HTTP_PORT = 3093;
 const log = (msg: string) => process.stdout.write(`[bench] ${msg}\n`);
 const script = (name: string) => path.join(repoRoot, 'tools', 'bench', name);
@@ -609,7 +609,13 @@ async function main(): Promise<void> {
   await mkdir(runDir, { recursive: true });
   const foreign = spawnSync('pgrep', ['-fa', 'chaos'], { encoding: 'utf8' }).stdout.trim();
   if (foreign !== '') log(`WARNING: other load on this machine (pgrep chaos):\n${foreign}`);
-  const stack = await startBenchStack({ repoRoot, runDir, ports: PORTS, database: 'dedup_bench', log });
+  const stack = await startBenchStack({
+    repoRoot,
+    runDir,
+    ports: DEFAULT_PORTS.bench,
+    database: 'dedup_bench',
+    log,
+  });
   const kafka = new Kafka({
     clientId: 'bench-harness',
     brokers: [stack.kafkaBrokers],

@@ -3,7 +3,7 @@
 // now − `bench-produced-at`. Every second it prints a JSON line with the interval's record count per
 // topic and a sparse latency histogram (tools/bench/histogram.ts), for bench.ts to merge per step.
 //
-//   node tools/bench/latency-probe.ts --brokers 127.0.0.1:49092 --topics a,b,c [--group bench-probe-1]
+//   node tools/bench/latency-probe.ts --brokers 127.0.0.1:22092 --topics a,b,c [--group bench-probe-1]
 import { parseArgs } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { PRODUCED_AT_HEADER } from './common.ts';
@@ -11,7 +11,7 @@ import { LatencyHistogram } from './histogram.ts';
 
 const { values } = parseArgs({
   options: {
-    brokers: { type: 'string', default: '127.0.0.1:49092' },
+    brokers: { type: 'string', default: '127.0.0.1:22092' },
     topics: { type: 'string', default: 'bench.out' },
     group: { type: 'string', default: `bench-probe-${process.pid}` },
   },

@@ -4,7 +4,7 @@
 // (sendBatch, acks=-1) with several sends in flight, so the generator is not the bottleneck; reports
 // what the broker acknowledged every second as JSON lines on stdout, and a summary at the end.
 //
-//   node tools/bench/load-generator.ts --brokers 127.0.0.1:49092 --topic bench.in --rate 10000 \
+//   node tools/bench/load-generator.ts --brokers 127.0.0.1:22092 --topic bench.in --rate 10000 \
 //     [--duration-s 60] [--duplicate-ratio 0.1] [--late-ratio 0.01] [--keys 10000] [--zipf 0.9] \
 //     [--payload-bytes 256] [--partitions 4] [--max-in-flight 8] [--max-batch 2000]
 import { randomUUID } from 'node:crypto';
@@ -14,7 +14,7 @@ import { PRODUCED_AT_HEADER } from './common.ts';
 
 const { values } = parseArgs({
   options: {
-    brokers: { type: 'string', default: '127.0.0.1:49092' },
+    brokers: { type: 'string', default: '127.0.0.1:22092' },
     topic: { type: 'string', default: 'bench.in' },
     rate: { type: 'string', default: '2000' },
     'duration-s': { type: 'string', default: '60' },

@@ -2,14 +2,14 @@
 // dedup, no Postgres and no transactions (at-most/at-least-once, autoCommit). Records keep their key,
 // value and headers (so `bench-produced-at` reaches the latency probe).
 //
-//   node tools/bench/passthrough.ts --brokers 127.0.0.1:49092 --input bench.pt.in --output bench.pt.out \
+//   node tools/bench/passthrough.ts --brokers 127.0.0.1:22092 --input bench.pt.in --output bench.pt.out \
 //     [--group bench-passthrough] [--concurrency 4]
 import { parseArgs } from 'node:util';
 import { Kafka, Partitioners, logLevel } from 'kafkajs';
 
 const { values } = parseArgs({
   options: {
-    brokers: { type: 'string', default: '127.0.0.1:49092' },
+    brokers: { type: 'string', default: '127.0.0.1:22092' },
     input: { type: 'string', default: 'bench.pt.in' },
     output: { type: 'string', default: 'bench.pt.out' },
     group: { type: 'string', default: 'bench-passthrough' },

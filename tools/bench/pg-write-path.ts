@@ -6,13 +6,13 @@
 // Prints the statement's time per row (Postgres is the only work: wall time on an idle box) and the
 // client CPU spent building the parameters, medians over the rounds.
 //
-//   node tools/bench/pg-write-path.ts --database-url postgres://postgres:password@127.0.0.1:54329/dedup
+//   node tools/bench/pg-write-path.ts --database-url postgres://postgres:password@127.0.0.1:15432/dedup
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 
 const { values } = parseArgs({
   options: {
-    'database-url': { type: 'string', default: 'postgres://postgres:password@127.0.0.1:54329/dedup' },
+    'database-url': { type: 'string', default: 'postgres://postgres:password@127.0.0.1:15432/dedup' },
     rows: { type: 'string', default: '3000' },
     rounds: { type: 'string', default: '15' },
   },

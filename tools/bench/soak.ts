@@ -7,6 +7,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalStack } from '../stack/local-stack.ts';
 import { startProcess } from '../stack/managed-process.ts';
+import { DEFAULT_PORTS } from '../stack/ports.ts';
 import { metric } from './common.ts';
 
 const { values } = parseArgs({
@@ -29,7 +30,7 @@ const log = (msg: string) => process.stdout.write(`[soak] ${msg}\n`);
 const stack = await startLocalStack({
   repoRoot,
   runDir,
-  ports: { kafka: 29092, kafkaController: 29093, postgres: 54331 },
+  ports: DEFAULT_PORTS.soak,
   database: 'dedup_soak',
   log,
 });

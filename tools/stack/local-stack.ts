@@ -4,13 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { ensureKafkaDistribution, startKafka, type KafkaBroker } from './kafka/kafka-broker.ts';
+import { choosePort, type StackPorts } from './ports.ts';
 import { startPostgres, type PostgresServer } from './postgres-server.ts';
 
-export interface StackPorts {
-  readonly kafka: number;
-  readonly kafkaController: number;
-  readonly postgres: number;
-}
+export type { StackPorts } from './ports.ts';
 
 export interface LocalStack {
   readonly kafkaBrokers: string;
@@ -41,25 +38,27 @@ export async function startLocalStack(opts: {
     await Promise.allSettled([broker?.stop(), postgres?.stop()]);
   };
   try {
-    const kafkaStarting = externalKafka
-      ? Promise.resolve(undefined)
-      : ensureKafkaDistribution({ cacheDir: cacheDir(), log: opts.log }).then((libDir) =>
-          startKafka({
-            libDir,
-            runDir: opts.runDir,
-            port: opts.ports.kafka,
-            controllerPort: opts.ports.kafkaController,
-            log: opts.log,
-          }),
-        );
-    const pgStarting = externalDb
-      ? Promise.resolve(undefined)
-      : startPostgres({
-          repoRoot: opts.repoRoot,
-          runDir: opts.runDir,
-          port: opts.ports.postgres,
-          log: opts.log,
-        });
+    // The preferred ports where free, the next free ones otherwise (tools/stack/ports.ts); only for
+    // what runs here: an external broker on 9092 is not a reason to move.
+    const taken = new Set<number>();
+    const portOpts = { log: opts.log, taken };
+    const kafkaPorts = externalKafka
+      ? undefined
+      : {
+          port: await choosePort('Kafka', opts.ports.kafka, portOpts),
+          controllerPort: await choosePort('Kafka controller', opts.ports.kafkaController, portOpts),
+        };
+    const pgPort = externalDb ? undefined : await choosePort('PostgreSQL', opts.ports.postgres, portOpts);
+    const kafkaStarting =
+      kafkaPorts === undefined
+        ? Promise.resolve(undefined)
+        : ensureKafkaDistribution({ cacheDir: cacheDir(), log: opts.log }).then((libDir) =>
+            startKafka({ libDir, runDir: opts.runDir, ...kafkaPorts, log: opts.log }),
+          );
+    const pgStarting =
+      pgPort === undefined
+        ? Promise.resolve(undefined)
+        : startPostgres({ repoRoot: opts.repoRoot, runDir: opts.runDir, port: pgPort, log: opts.log });
     // Start both before awaiting either, and keep a handle on whichever succeeds so it is stopped
     // even if the other fails.
     const [k, p] = await Promise.allSettled([kafkaStarting, pgStarting]);
