@@ -20,6 +20,7 @@ export const METRIC = {
   dlqOldestOpenAgeSeconds: 'dedup_dlq_oldest_open_age_seconds',
   stateKeys: 'dedup_state_keys',
   batchDurationSeconds: 'dedup_batch_duration_seconds',
+  batchStageSeconds: 'dedup_batch_stage_seconds',
   batchRecords: 'dedup_batch_records',
   endToEndLatencySeconds: 'dedup_end_to_end_latency_seconds',
   consumerLagRecords: 'dedup_consumer_lag_records',

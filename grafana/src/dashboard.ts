@@ -282,12 +282,24 @@ function latencyRow(): AnyPanelBuilder[] {
       'Batch duration',
       'Parse, decide, commit Postgres and commit the Kafka transaction, per batch.',
       's',
-      6,
+      8,
     ).targets([
       query('A', quantile(0.5, METRIC.batchDurationSeconds), 'p50'),
       query('B', quantile(0.99, METRIC.batchDurationSeconds), 'p99'),
     ]),
-    timeseries('Records per batch', 'Mean and p99 records per consumed batch.', 'short', 6).targets([
+    timeseries(
+      'Batch time by stage',
+      'Mean time per batch in the Postgres batch transaction and in the Kafka output transaction: which side is slow.',
+      's',
+      8,
+    ).withTarget(
+      query(
+        'A',
+        `sum by (stage) (rate(${METRIC.batchStageSeconds}_sum[${R}])) / sum by (stage) (rate(${METRIC.batchStageSeconds}_count[${R}]))`,
+        '{{stage}}',
+      ),
+    ),
+    timeseries('Records per batch', 'Mean and p99 records per consumed batch.', 'short', 8).targets([
       query(
         'A',
         `sum(rate(${METRIC.batchRecords}_sum[${R}])) / sum(rate(${METRIC.batchRecords}_count[${R}]))`,
@@ -299,7 +311,7 @@ function latencyRow(): AnyPanelBuilder[] {
       'End-to-end latency',
       'Record timestamp (producer or broker) to its output committed.',
       's',
-      6,
+      12,
     ).targets([
       query('A', quantile(0.5, METRIC.endToEndLatencySeconds), 'p50'),
       query('B', quantile(0.99, METRIC.endToEndLatencySeconds), 'p99'),
@@ -309,7 +321,7 @@ function latencyRow(): AnyPanelBuilder[] {
       'Kafka transactions',
       'Transactions (one per batch) by result. Aborted batches are re-delivered and decided again.',
       'suffix: tx/s',
-      6,
+      12,
     ).withTarget(query('A', `sum by (result) (rate(${METRIC.kafkaTransactionsTotal}[${R}]))`, '{{result}}')),
   ];
 }

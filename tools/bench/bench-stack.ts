@@ -9,6 +9,9 @@ import { cacheDir } from '../stack/local-stack.ts';
 import { choosePorts } from '../stack/ports.ts';
 import { startPostgres, type PostgresServer } from '../stack/postgres-server.ts';
 
+/** The bench's Postgres settings over the local stack's (tools/stack/postgres-server.ts). */
+export const BENCH_PG_SETTINGS: readonly string[] = ['shared_preload_libraries=pg_stat_statements'];
+
 export interface BenchStack {
   readonly kafkaBrokers: string;
   readonly databaseUrl: string;
@@ -24,6 +27,8 @@ export async function startBenchStack(opts: {
   ports: { kafka: number; kafkaController: number; postgres: number };
   database: string;
   log: (msg: string) => void;
+  /** More Postgres settings, name=value, after BENCH_PG_SETTINGS (a later one wins). */
+  pgSettings?: readonly string[];
 }): Promise<BenchStack> {
   await mkdir(opts.runDir, { recursive: true });
   const ports = await choosePorts(opts.ports, opts.log);
@@ -38,7 +43,7 @@ export async function startBenchStack(opts: {
   );
   const pgStarting = startPostgres({
     // Per-statement time and rows during the profile step: Postgres's half of the "flame graph".
-    settings: ['shared_preload_libraries=pg_stat_statements'],
+    settings: [...BENCH_PG_SETTINGS, ...(opts.pgSettings ?? [])],
     repoRoot: opts.repoRoot,
     runDir: opts.runDir,
     port: ports.postgres,

@@ -26,7 +26,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KAFKA_VERSION } from '../stack/kafka/kafka-broker.ts';
 import { startProcess, type ManagedProcess } from '../stack/managed-process.ts';
 import { DEFAULT_PORTS } from '../stack/ports.ts';
-import { startBenchStack, type BenchStack } from './bench-stack.ts';
+import { BENCH_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-stack.ts';
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
 import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
@@ -72,6 +72,8 @@ const { values } = parseArgs({
     'out-dir': { type: 'string' },
     /** Extra environment for the processor, KEY=VALUE (repeatable): tuning experiments without code changes. */
     'processor-env': { type: 'string', multiple: true, default: [] },
+    /** A Postgres server setting, name=value (repeatable), over the bench stack's (bench-stack.ts). */
+    'pg-setting': { type: 'string', multiple: true, default: [] },
     /** Names the run's output files (bench-<date>-<label>.json) and marks it in the results. */
     label: { type: 'string' },
   },
@@ -118,6 +120,10 @@ const processorEnv = Object.fromEntries(
     return [kv.slice(0, i), kv.slice(i + 1)];
   }),
 );
+const pgSettings = values['pg-setting'].map((kv) => {
+  if (!/^\w+=./.test(kv)) throw new Error(`--pg-setting ${kv}: expected name=value`);
+  return kv;
+});
 // The configuration names the guarantee; an override would measure one under the other's name.
 if ('PROCESSING_GUARANTEE' in processorEnv)
   throw new Error('--processor-env PROCESSING_GUARANTEE: chosen by --configs (exactly-once, at-least-once)');
@@ -444,6 +450,13 @@ async function runStep(
     const d = (name: string) => metric(b.metrics ?? '', name) - metric(a.metrics ?? '', name);
     const batches = d('dedup_batch_records_count');
     sutRate = Math.round(d('dedup_events_total') / windowSeconds);
+    // Mean ms per batch in one stage (dedup_batch_stage_seconds), null when it saw no batch.
+    const stageMs = (stage: string) => {
+      const n = d(`dedup_batch_stage_seconds_count{stage="${stage}"}`);
+      return n > 0 ? round2((1000 * d(`dedup_batch_stage_seconds_sum{stage="${stage}"}`)) / n) : null;
+    };
+    const postgresMs = stageMs('postgres');
+    const kafkaMs = stageMs('kafka');
     processor = {
       transactions_per_s: round2(d('dedup_kafka_transactions_total') / windowSeconds),
       mean_batch_records: batches > 0 ? round2(d('dedup_batch_records_sum') / batches) : 0,
@@ -458,6 +471,8 @@ async function runStep(
         batches > 0
           ? round2((1000 * d('dedup_batch_duration_seconds_sum')) / d('dedup_batch_duration_seconds_count'))
           : 0,
+      ...(postgresMs === null ? {} : { mean_postgres_ms: postgresMs }),
+      ...(kafkaMs === null ? {} : { mean_kafka_ms: kafkaMs }),
       own_e2e_p99_ms: ((v) => (v === null ? null : v * 1000))(
         histogramQuantile(
           histogramBuckets(a.metrics, 'dedup_end_to_end_latency_seconds'),
@@ -613,6 +628,7 @@ async function main(): Promise<void> {
     repoRoot,
     runDir,
     ports: DEFAULT_PORTS.bench,
+    pgSettings,
     database: 'dedup_bench',
     log,
   });
@@ -727,6 +743,7 @@ async function main(): Promise<void> {
       window_s: windowS,
       drain_max_s: drainMaxS,
       load,
+      postgres: [...BENCH_PG_SETTINGS, ...pgSettings],
       processor:
         'defaults (exactly-once, event_id key, sliding 1 h window, audit rows, DATABASE_POOL_SIZE 10)',
       processor_at_least_once:

@@ -55,6 +55,12 @@ export interface StepResult {
     readonly transactions_per_s: number;
     readonly mean_batch_records: number;
     readonly mean_batch_ms: number;
+    /**
+     * Of mean_batch_ms, the mean in the Postgres batch transaction and in the Kafka output transaction
+     * (dedup_batch_stage_seconds); absent in runs before it existed.
+     */
+    readonly mean_postgres_ms?: number;
+    readonly mean_kafka_ms?: number;
     /** Upper bound of the bucket holding the p99 of dedup_batch_duration_seconds. */
     readonly batch_p99_ms: number | null;
     /** Upper bound of the bucket holding the p99 of dedup_end_to_end_latency_seconds. */
@@ -141,6 +147,8 @@ export function processorTable(steps: readonly StepResult[]): string {
             s.processor.transactions_per_s.toFixed(1),
             s.processor.mean_batch_records.toFixed(0),
             s.processor.mean_batch_ms.toFixed(1),
+            s.processor.mean_postgres_ms?.toFixed(1) ?? '–',
+            s.processor.mean_kafka_ms?.toFixed(1) ?? '–',
             s.processor.batch_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.batch_p99_ms)}`,
             s.processor.own_e2e_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.own_e2e_p99_ms)}`,
             fmtLat(s.latency_ms?.p99),
@@ -156,12 +164,14 @@ export function processorTable(steps: readonly StepResult[]): string {
       'batch commits/s',
       'records/batch',
       'ms/batch',
+      'of which Postgres',
+      'of which Kafka',
       'batch p99 (histogram)',
       'own e2e p99 (histogram)',
       'probe p99',
     ],
     rows,
-    [1, 2, 3, 4, 5, 6, 7, 8],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
   );
 }
 

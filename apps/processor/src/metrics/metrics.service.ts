@@ -14,6 +14,7 @@ export const METRIC = {
   dlqOldestOpenAgeSeconds: 'dedup_dlq_oldest_open_age_seconds',
   stateKeys: 'dedup_state_keys',
   batchDurationSeconds: 'dedup_batch_duration_seconds',
+  batchStageSeconds: 'dedup_batch_stage_seconds',
   batchRecords: 'dedup_batch_records',
   endToEndLatencySeconds: 'dedup_end_to_end_latency_seconds',
   consumerLagRecords: 'dedup_consumer_lag_records',
@@ -45,6 +46,7 @@ export class MetricsService {
   readonly registry = new Registry();
   private readonly events: Counter<'topic' | 'outcome'>;
   private readonly batchDuration: Histogram;
+  private readonly batchStage: Histogram<'stage'>;
   private readonly batchRecords: Histogram;
   private readonly endToEnd: Histogram;
   private readonly lateness: Histogram<'topic'>;
@@ -132,6 +134,13 @@ export class MetricsService {
     this.batchDuration = new Histogram({
       name: METRIC.batchDurationSeconds,
       help: 'Time to decide, persist and commit one consumed batch',
+      buckets: BATCH_DURATION_BUCKETS,
+      registers,
+    });
+    this.batchStage = new Histogram({
+      name: METRIC.batchStageSeconds,
+      help: "One stage of a batch: 'postgres' (the batch transaction, retries included) or 'kafka' (the output transaction)",
+      labelNames: ['stage'],
       buckets: BATCH_DURATION_BUCKETS,
       registers,
     });
@@ -262,6 +271,11 @@ export class MetricsService {
   setDlq(open: number, oldestOpenAgeSeconds: number): void {
     this.dlqOpen.set(open);
     this.dlqOldest.set(oldestOpenAgeSeconds);
+  }
+
+  /** Where a batch's time goes: Postgres's batch transaction or Kafka's output transaction. */
+  observeBatchStage(stage: 'postgres' | 'kafka', seconds: number): void {
+    this.batchStage.observe({ stage }, seconds);
   }
 
   countTransaction(result: 'committed' | 'aborted'): void {

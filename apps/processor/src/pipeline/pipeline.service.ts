@@ -141,6 +141,7 @@ export class PipelineService {
     };
 
     let decided: Decided;
+    const postgresStarted = performance.now();
     try {
       try {
         decided = await withRetry(
@@ -157,6 +158,7 @@ export class PipelineService {
       for (const r of records) r.trace.end('error', error);
       throw error;
     }
+    this.metrics.observeBatchStage('postgres', (performance.now() - postgresStarted) / 1000);
     const { decisions } = decided;
     const outputs = decisions.map((d) => {
       const record = byCoords.get(coordKey(d.coords));
@@ -168,6 +170,7 @@ export class PipelineService {
       );
     });
     let result;
+    const kafkaStarted = performance.now();
     try {
       result = await this.kafka.commitBatch(
         {
@@ -184,6 +187,7 @@ export class PipelineService {
       for (const r of records) r.trace.end('error', error);
       throw error;
     }
+    this.metrics.observeBatchStage('kafka', (performance.now() - kafkaStarted) / 1000);
     if (result === 'not-assigned') {
       // The partition moved to another member while we retried: it re-emits the recorded decisions.
       this.log.write('info', 'partition revoked before the batch committed; leaving it to the new owner', {
