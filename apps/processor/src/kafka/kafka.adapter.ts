@@ -11,6 +11,7 @@ import {
 import { APP_CONFIG, type AppConfig } from '../config/app-config';
 import { JsonLogger } from '../logging/json-logger';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
+import { installRequestQueueTimerFix } from './kafkajs-request-queue';
 import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';
 
 /** A consumed record, in this codebase's terms (kafkajs types stay inside this file). */
@@ -116,6 +117,8 @@ export class KafkaAdapter {
     this.log = logger.child({ component: 'kafka' });
     // Every OffsetFetch asks for stable offsets (KIP-447): see stable-offset-fetch.ts.
     installStableOffsetFetch();
+    // Idle connections do not wake the event loop every millisecond: see kafkajs-request-queue.ts.
+    installRequestQueueTimerFix();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: [...config.kafka.brokers],
