@@ -125,8 +125,14 @@ async function bringUpStack(kind: 'start' | 'test'): Promise<{ stack: LocalStack
   return { stack, runDir };
 }
 
+/**
+ * Every signal, not only the first, goes to the handler: a terminal's Ctrl-C reaches the whole
+ * process group and npm forwards it too, so this process gets SIGINT twice. With a one-shot listener
+ * the second one met Node's default action and killed it mid-shutdown, leaving the broker, Postgres,
+ * the processor, the console and Prometheus running. The handlers ignore repeats while stopping.
+ */
 function onSignals(handler: (signal: NodeJS.Signals) => void): void {
-  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.once(signal, () => handler(signal));
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => handler(signal));
 }
 
 async function test(): Promise<number> {
