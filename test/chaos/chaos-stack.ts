@@ -13,15 +13,11 @@ import {
   type KafkaBroker,
 } from '../../tools/stack/kafka/kafka-broker';
 // eslint-disable-next-line @nx/enforce-module-boundaries
-import { choosePort, choosePorts, DEFAULT_PORTS } from '../../tools/stack/ports';
+import { choosePort, choosePorts, DEFAULT_PORTS, type StackPorts } from '../../tools/stack/ports';
 // eslint-disable-next-line @nx/enforce-module-boundaries
 import { startPostgres, type PostgresServer } from '../../tools/stack/postgres-server';
 
-export interface ChaosPorts {
-  readonly kafka: number;
-  readonly kafkaController: number;
-  readonly postgres: number;
-}
+export type ChaosPorts = StackPorts;
 
 /**
  * Ports no other run of this repository uses (tools/stack/ports.ts), below the ephemeral range so no

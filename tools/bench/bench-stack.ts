@@ -6,7 +6,7 @@ import path from 'node:path';
 import { mkdir, rm } from 'node:fs/promises';
 import { ensureKafkaDistribution, startKafka, type KafkaBroker } from '../stack/kafka/kafka-broker.ts';
 import { cacheDir } from '../stack/local-stack.ts';
-import { choosePorts } from '../stack/ports.ts';
+import { choosePorts, type StackPorts } from '../stack/ports.ts';
 import { startPostgres, type PostgresServer } from '../stack/postgres-server.ts';
 
 /** The bench's Postgres settings over the local stack's (tools/stack/postgres-server.ts). */
@@ -24,7 +24,7 @@ export interface BenchStack {
 export async function startBenchStack(opts: {
   repoRoot: string;
   runDir: string;
-  ports: { kafka: number; kafkaController: number; postgres: number };
+  ports: StackPorts;
   database: string;
   log: (msg: string) => void;
   /** More Postgres settings, name=value, after BENCH_PG_SETTINGS (a later one wins). */
