@@ -232,6 +232,98 @@ describe('decideEventBatch: watermark and lateness', () => {
     expect(p.watermark).toBe(5002);
   });
 
+  describe('issue 17: idleness counts from the start of the batch', () => {
+    // Two partitions, idleTimeoutMs 5 s, allowedLatenessMs 30 s, maxOutOfOrdernessMs 5 s.
+    const T = Date.UTC(2026, 0, 1, 12, 0);
+    const config = { maxOutOfOrdernessMs: 5_000, allowedLatenessMs: 30_000, idleTimeoutMs: 5_000 };
+    const minutes = (n: number) => n * 60_000;
+    function scenario() {
+      const p = pipeline(config);
+      p.send({ partition: 1, now: 0 }, ev('p1', T - minutes(10))); // then nothing on partition 1
+      p.send({ partition: 0, now: 1_000 }, ev('a', T - 2_000));
+      p.send({ partition: 0, now: 2_000 }, ev('b', T));
+      // Partition 1 holds the watermark back while active: T − 10 min − 5 s.
+      expect(p.watermark).toBe(T - minutes(10) - 5_000);
+      return p;
+    }
+
+    it('a record right after the idle timeout is judged against the watermark without the idle partition', () => {
+      const p = scenario();
+      // 13 s later: both partitions were last seen more than 5 s ago, so none is active and the
+      // watermark is the maximum over all, T − 5 s; T − 8 min is far beyond the allowed lateness.
+      const [late, next] = p.send({ partition: 0, now: 15_000 }, ev('c', T - minutes(8)), ev('d', T - 1_000));
+      expect(late).toMatchObject({
+        outcome: 'late',
+        watermark: T - 5_000,
+        latenessMs: minutes(8) - 5_000,
+      });
+      // The record after it is decided against the same (advanced) watermark.
+      expect(next?.outcome).toBe('unique');
+      expect(p.watermark).toBe(T - 5_000);
+    });
+
+    it('the record after the late one, in its own batch, is decided against the same watermark', () => {
+      const p = scenario();
+      const [late] = p.send({ partition: 0, now: 15_000 }, ev('c', T - minutes(8)));
+      expect(late).toMatchObject({ outcome: 'late', watermark: T - 5_000 });
+      // The batch decided nothing but a late record, and still hands back the advanced watermark.
+      expect(p.watermark).toBe(T - 5_000);
+      const [again] = p.send({ partition: 0, now: 15_000 }, ev('e', T - minutes(8) + 1));
+      expect(again).toMatchObject({ outcome: 'late', watermark: T - 5_000 });
+    });
+
+    it('a partition resuming after an idle period is judged against the watermark the others moved on to', () => {
+      const p = pipeline(config);
+      p.send({ partition: 1, now: 0 }, ev('p1', T - minutes(10)));
+      p.send({ partition: 0, now: 0 }, ev('a', T));
+      expect(p.watermark).toBe(T - minutes(10) - 5_000);
+      // Partition 1 resumes 6 s later, idle until this batch: partition 0 (still active) sets the
+      // watermark, T − 5 s, and the resumed partition's old record is late.
+      const [late] = p.send({ partition: 1, now: 6_000 }, ev('q', T - minutes(9)));
+      expect(late).toMatchObject({ outcome: 'late', watermark: T - 5_000 });
+    });
+
+    it('hands back the watermark the batch started from, also for a batch that observes nothing', () => {
+      const p = scenario();
+      const before = p.watermarks;
+      const out = decideEventBatch({
+        records: [
+          {
+            kind: 'invalid',
+            coords: { topic: 'raw', partition: 0, offset: '9' },
+            errorType: 'invalid_json',
+            reason: 'x',
+          },
+        ],
+        partition: 0,
+        states: new Map(),
+        watermarks: before,
+        now: 15_000,
+        semantics: p.semantics,
+      });
+      expect(out.watermarkAtStart).toBe(T - 5_000);
+      expect(out.watermarks).toEqual({ ...before, pipelineWatermark: T - 5_000 });
+      const same = decideEventBatch({
+        records: [],
+        partition: 0,
+        states: new Map(),
+        watermarks: before,
+        now: 2_000,
+        semantics: p.semantics,
+      });
+      expect(same.watermarkAtStart).toBe(before.pipelineWatermark);
+      expect(same.watermarks).toEqual(before);
+    });
+
+    it('a batch at the idle timeout exactly still counts the partition as active', () => {
+      const p = pipeline(config);
+      p.send({ partition: 1, now: 0 }, ev('p1', T - minutes(10)));
+      p.send({ partition: 0, now: 0 }, ev('a', T));
+      const [kept] = p.send({ partition: 0, now: 5_000 }, ev('c', T - minutes(8)));
+      expect(kept?.outcome).toBe('unique');
+    });
+  });
+
   it('with every partition idle, the watermark is the maximum over all of them', () => {
     const partitions = [
       { partition: 0, maxEventTime: 1000, lastActivityAt: 0 },

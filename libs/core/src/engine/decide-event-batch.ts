@@ -31,7 +31,10 @@ export interface DecideBatchInput {
   readonly states: ReadonlyMap<string, KeyState>;
   /** Progress of every partition of the input topic and the pipeline watermark, before the batch. */
   readonly watermarks: WatermarkSnapshot;
-  /** Wall-clock ms of this batch: `firstSeenAt` of new claims and the activity time of the partition. */
+  /**
+   * Wall-clock ms of this batch: `firstSeenAt` of new claims, the activity time of the partition, and
+   * the time at which idleness is judged (the watermark is recomputed at `now` before the first record).
+   */
   readonly now: number;
   readonly semantics: PipelineSemantics;
   /** Required in approximate mode (and only then); `states` is not read in that mode. */
@@ -57,8 +60,17 @@ export interface DecideBatchOutput {
   readonly changedStates: ReadonlyMap<string, KeyState>;
   /** Approximate mode: the final version of every stripe the batch added bits to (upsert these). */
   readonly changedStripes: ReadonlyMap<number, BloomStripe>;
-  /** The watermark snapshot after the batch (all partitions, sorted by partition). */
+  /**
+   * The watermark snapshot after the batch (all partitions, sorted by partition). Its pipeline
+   * watermark includes the start-of-batch recomputation even when the batch observed no record (a
+   * batch of late or invalid records only): persist it so later batches never judge by less.
+   */
   readonly watermarks: WatermarkSnapshot;
+  /**
+   * The pipeline watermark the batch's first record was judged against: `input.watermarks`'
+   * advanced (never backwards) for the partitions idle at `now`. At least the input's.
+   */
+  readonly watermarkAtStart: number | null;
 }
 
 /**
@@ -69,7 +81,9 @@ export interface DecideBatchOutput {
  * 2. a record that already owns one of its state keys was decided `unique` before (a re-delivery
  *    after a crash between the Postgres and the Kafka commit): it is `unique` again and changes nothing;
  * 3. `event_time < watermark - allowedLateness` (the watermark before this record) is `late`:
- *    no state and no watermark change;
+ *    no state and no watermark change. Before the first record, the watermark of `input.watermarks`
+ *    is recomputed at `now` (never backwards), so partitions that have gone idle by then no longer
+ *    hold it back;
  * 4. otherwise, if a state key is in scope (`event_time < expiresAt`), a `duplicate` of the first
  *    in-scope strategy's state; a session window extends every in-scope state it matched;
  * 5. otherwise `unique`, claiming every state key (replacing out-of-scope states);
@@ -92,7 +106,8 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
   const changedStripes = new Map<number, BloomStripe>();
   const stripeOf = (block: number): BloomStripe | undefined =>
     changedStripes.get(block) ?? bloom?.stripes.get(block);
-  const watermarks = new WatermarkTracker(input.watermarks, semantics);
+  // Recomputes at `now` before any record is judged: idleness takes effect at the batch's start.
+  const watermarks = new WatermarkTracker(input.watermarks, semantics, now);
   const decisions = input.records.map((record): EngineDecision => {
     if (record.coords.partition !== input.partition) {
       // The processor hands over one partition's batch; a mix-up here would corrupt watermarks.
@@ -123,7 +138,13 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
     }
     return decideValid(record, keys);
   });
-  return { decisions, changedStates: changed, changedStripes, watermarks: watermarks.snapshot() };
+  return {
+    decisions,
+    changedStates: changed,
+    changedStripes,
+    watermarks: watermarks.snapshot(),
+    watermarkAtStart: watermarks.startWatermark,
+  };
 
   function decideValid(record: ValidRecord, keys: readonly StrategyStateKey[]): EngineDecision {
     const t = record.event.event_time;
@@ -161,7 +182,7 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
       }
       decision = { outcome: 'unique', coords: record.coords, record, stateKeys };
     }
-    watermarks.observe(input.partition, t, now);
+    watermarks.observe(input.partition, t);
     return decision;
   }
 
@@ -211,7 +232,7 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
       stateKeys: keys.map((k) => k.stateKey),
       approximate: { generation },
     };
-    watermarks.observe(input.partition, t, now);
+    watermarks.observe(input.partition, t);
     return decision;
   }
 }

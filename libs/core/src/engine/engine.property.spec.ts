@@ -13,7 +13,12 @@ import { decideEventBatch } from './decide-event-batch';
 import type { EngineDecision, KeyState } from './engine-decision';
 import { DedupReferenceModel } from './reference-model';
 import { planStateReads, StateCache, statesToRemember } from './state-cache';
-import { EMPTY_WATERMARK_SNAPSHOT, type WatermarkSnapshot } from './watermark';
+import {
+  advanceWatermark,
+  computeWatermark,
+  EMPTY_WATERMARK_SNAPSHOT,
+  type WatermarkSnapshot,
+} from './watermark';
 
 /**
  * Property tests: the engine against the reference model (reference-model.ts) on generated streams.
@@ -24,6 +29,7 @@ import { EMPTY_WATERMARK_SNAPSHOT, type WatermarkSnapshot } from './watermark';
 const NUM_RUNS = {
   model: 4000,
   watermark: 3000,
+  idle: 3000,
   batchSplit: 3000,
   cache: 1500,
   cacheShared: 1500,
@@ -162,6 +168,11 @@ interface BatchView {
   readonly states: ReadonlyMap<string, KeyState>;
   readonly changed: ReadonlyMap<string, KeyState>;
   readonly watermark: number | null;
+  /** The batch's input watermarks, wall-clock time, decisions and start watermark. */
+  readonly before: WatermarkSnapshot;
+  readonly now: number;
+  readonly batchDecisions: readonly EngineDecision[];
+  readonly watermarkAtStart: number | null;
 }
 
 interface EngineRun {
@@ -192,6 +203,7 @@ function runEngine(
   for (const arrival of scenario.arrivals) {
     for (let from = 0; from < arrival.records.length;) {
       const size = sizes[cut++ % sizes.length] ?? 1;
+      const before = watermarks;
       const out = decideEventBatch({
         records: arrival.records.slice(from, from + size),
         partition: arrival.partition,
@@ -215,6 +227,10 @@ function runEngine(
         states,
         changed: out.changedStates,
         watermark: watermarks.pipelineWatermark,
+        before,
+        now: arrival.now,
+        batchDecisions: out.decisions,
+        watermarkAtStart: out.watermarkAtStart,
       });
     }
   }
@@ -438,6 +454,42 @@ describe('decideEventBatch (properties)', () => {
       }),
       params(NUM_RUNS.watermark),
     );
+  });
+
+  it('judges every record by a watermark in which the partitions idle at its batch time hold nothing back', () => {
+    let lateAfterIdle = 0;
+    fc.assert(
+      fc.property(scenarioArb, (scenario) => {
+        const { allowedLatenessMs } = scenario.semantics;
+        runEngine(scenario, {
+          prune: true,
+          onBatch: ({ before, now, batchDecisions, watermarkAtStart }) => {
+            // Computed here from the batch's input, not by the engine's tracker.
+            const atNow = computeWatermark(before.partitions, now, scenario.semantics);
+            expect(watermarkAtStart).toBe(advanceWatermark(before.pipelineWatermark, atNow));
+            if (watermarkAtStart === null) return;
+            for (const d of batchDecisions) {
+              if (d.outcome === 'late') {
+                expect(d.watermark).toBeGreaterThanOrEqual(watermarkAtStart);
+                const t = d.record.event.event_time;
+                const stored = before.pipelineWatermark ?? -Infinity;
+                if (t >= stored - allowedLatenessMs && t < watermarkAtStart - allowedLatenessMs) {
+                  lateAfterIdle += 1;
+                }
+              } else if (d.outcome === 'unique' || d.outcome === 'duplicate') {
+                expect(d.record.event.event_time).toBeGreaterThanOrEqual(
+                  watermarkAtStart - allowedLatenessMs,
+                );
+              }
+            }
+          },
+        });
+      }),
+      params(NUM_RUNS.idle),
+    );
+    // Guards the test: some records were late only because a partition had gone idle by their batch
+    // (the stored watermark would have let them through).
+    expect(lateAfterIdle).toBeGreaterThan(0);
   });
 
   it('decides the same stream identically whatever the batch split (and with or without pruning)', () => {

@@ -24,15 +24,23 @@ export class DedupReferenceModel {
 
   constructor(private readonly semantics: PipelineSemantics) {}
 
-  /** Decides the next record of the stream, which arrived on `partition` at wall-clock `now`. */
+  /**
+   * Decides the next record of the stream, which arrived on `partition` at wall-clock `now`. The
+   * watermark it is judged against is the greatest justified so far, including the one the history
+   * justifies at `now` (partitions idle at `now` no longer hold it back), not only those computed
+   * when earlier records were observed. The engine recomputes at the start of each batch instead;
+   * a batch has one wall-clock time, so the two agree.
+   */
   decide(record: ParsedRecord, partition: number, now: number): EngineDecision {
-    const decision = this.decideFresh(record);
+    const arrivalWatermark = this.watermarkJustifiedAt(now);
+    const decision = this.decideFresh(record, max(this.pipelineWatermark(), arrivalWatermark));
     const keys = record.kind === 'valid' ? this.stateKeys(record) : null;
     const entry: HistoryEntry = {
       partition,
       now,
       decision,
       stateKeys: Array.isArray(keys) ? keys.map((k) => k.stateKey) : [],
+      arrivalWatermark,
       computedWatermark: null,
     };
     this.entries.push(entry);
@@ -46,8 +54,7 @@ export class DedupReferenceModel {
   pipelineWatermark(): number | null {
     let watermark: number | null = null;
     for (const entry of this.entries) {
-      if (entry.computedWatermark === null) continue;
-      watermark = watermark === null ? entry.computedWatermark : Math.max(watermark, entry.computedWatermark);
+      watermark = max(watermark, max(entry.arrivalWatermark, entry.computedWatermark));
     }
     return watermark;
   }
@@ -109,7 +116,7 @@ export class DedupReferenceModel {
     };
   }
 
-  private decideFresh(record: ParsedRecord): EngineDecision {
+  private decideFresh(record: ParsedRecord, watermark: number | null): EngineDecision {
     if (record.kind === 'invalid') {
       return {
         outcome: 'invalid',
@@ -132,7 +139,6 @@ export class DedupReferenceModel {
       };
     }
     const t = record.event.event_time;
-    const watermark = this.pipelineWatermark();
     if (watermark !== null && t < watermark - this.semantics.allowedLatenessMs) {
       return { outcome: 'late', coords: record.coords, record, watermark, latenessMs: watermark - t };
     }
@@ -160,8 +166,8 @@ export class DedupReferenceModel {
   }
 
   /**
-   * The watermark the observed records justify at wall-clock `now` (the record just decided
-   * included), recomputed from the whole history: per partition, newest event time minus the
+   * The watermark the observed records justify at wall-clock `now` (those decided so far), recomputed
+   * from the whole history: per partition, newest event time minus the
    * out-of-orderness and the latest wall time it was seen; minimum over partitions seen within the
    * idle timeout, or the maximum over all when none was.
    */
@@ -192,6 +198,15 @@ interface HistoryEntry {
   readonly decision: EngineDecision;
   /** The record's state keys (a memo: a pure function of the record); empty when it has none. */
   readonly stateKeys: readonly string[];
+  /** The watermark the history justified at this record's wall-clock time, before deciding it. */
+  readonly arrivalWatermark: number | null;
   /** Set for observed (unique or duplicate) records: the watermark justified right after them. */
   computedWatermark: number | null;
+}
+
+/** The greater of two watermarks, `null` meaning "none yet". */
+function max(a: number | null, b: number | null): number | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return Math.max(a, b);
 }

@@ -74,17 +74,26 @@ export function advanceWatermark(previous: number | null, computed: number | nul
 }
 
 /**
- * A mutable working copy for one batch: the engine observes records one by one and recomputes the
- * pipeline watermark after each, then hands back an immutable snapshot. Partitions are kept sorted
- * so equal states give equal snapshots.
+ * A mutable working copy for one batch, decided at wall-clock `now`: the engine observes records one
+ * by one and recomputes the pipeline watermark after each, then hands back an immutable snapshot.
+ * Partitions are kept sorted so equal states give equal snapshots.
+ *
+ * The watermark is also recomputed once when the batch starts, at `now`, before any record is
+ * judged: a partition that went idle since the last observed record (on any partition) must stop
+ * holding the watermark back for the batch's first record too, not only from the first record it
+ * observes (issue 17). Every record of the batch shares `now`, so no later recomputation within the
+ * batch can find another partition idle.
  */
 export class WatermarkTracker {
   private readonly progress = new Map<number, PartitionProgress>();
   private watermark: number | null;
+  /** The pipeline watermark after the start-of-batch recomputation: what the first record is judged against. */
+  readonly startWatermark: number | null;
 
   constructor(
     snapshot: WatermarkSnapshot,
     private readonly semantics: WatermarkSemantics,
+    private readonly now: number,
   ) {
     for (const p of snapshot.partitions) {
       if (this.progress.has(p.partition)) {
@@ -93,6 +102,8 @@ export class WatermarkTracker {
       this.progress.set(p.partition, p);
     }
     this.watermark = snapshot.pipelineWatermark;
+    this.recompute();
+    this.startWatermark = this.watermark;
   }
 
   get pipelineWatermark(): number | null {
@@ -100,22 +111,27 @@ export class WatermarkTracker {
   }
 
   /** A record that is not late (duplicates included) moves its partition's clock and activity. */
-  observe(partition: number, eventTime: number, now: number): void {
+  observe(partition: number, eventTime: number): void {
     const previous = this.progress.get(partition);
     this.progress.set(partition, {
       partition,
       maxEventTime: previous === undefined ? eventTime : Math.max(previous.maxEventTime, eventTime),
       // max: a wall clock stepping back (NTP, another instance) must not make a partition look idle.
-      lastActivityAt: previous === undefined ? now : Math.max(previous.lastActivityAt, now),
+      lastActivityAt: previous === undefined ? this.now : Math.max(previous.lastActivityAt, this.now),
     });
-    this.watermark = advanceWatermark(
-      this.watermark,
-      computeWatermark([...this.progress.values()], now, this.semantics),
-    );
+    this.recompute();
   }
 
   snapshot(): WatermarkSnapshot {
     const partitions = [...this.progress.values()].sort((a, b) => a.partition - b.partition);
     return { partitions, pipelineWatermark: this.watermark };
+  }
+
+  /** Never backwards: a partition active again (or new) may lower the computed value, not this one. */
+  private recompute(): void {
+    this.watermark = advanceWatermark(
+      this.watermark,
+      computeWatermark([...this.progress.values()], this.now, this.semantics),
+    );
   }
 }
