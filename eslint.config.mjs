@@ -83,6 +83,42 @@ export default tseslint.config(
       ],
     },
   },
+  // The processor's layers (docs/adr/0007): platform and adapters know no pipeline or control-plane
+  // code; the data plane never imports the control plane (a backfill or a replay drives the data
+  // plane through its pipeline factory, never the other way round).
+  {
+    files: ['apps/processor/src/platform/**/*.ts', 'apps/processor/src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/data-plane/**', '**/control-plane/**'],
+              message:
+                'platform/ and adapters/ are below the data and control planes: pass what they need in.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['apps/processor/src/data-plane/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/control-plane/**'],
+              message: 'The data plane never imports the control plane (docs/adr/0007).',
+            },
+          ],
+        },
+      ],
+    },
+  },
   {
     files: ['**/*.spec.ts', '**/*.test.ts', 'test/**/*.ts'],
     rules: {

@@ -1,5 +1,5 @@
 // The metric names, labels and scrape job the dashboards and alerts are written against. They mirror
-// the processor's catalogue (METRIC in apps/processor/src/metrics/metrics.service.ts, documented in
+// the processor's catalogue (METRIC in apps/processor/src/platform/metrics/metrics.service.ts, documented in
 // docs/metrics.md); this code runs without the processor's build, so it keeps its own copy, and
 // test/observability/prometheus.system.test.ts proves the two agree: every expression built from
 // these names returns data from a real Prometheus scraping the real processor.

@@ -1,4 +1,4 @@
 // Imported first by main.ts: telemetry must start before Nest and the clients it instruments load.
-import { startTelemetry } from './telemetry/telemetry';
+import { startTelemetry } from './platform/telemetry/telemetry';
 
 startTelemetry();

@@ -1,17 +1,17 @@
 // Telemetry first: it must be running before Nest and the clients load (see instrument.ts).
 import './instrument';
 // Before anything loads kafkajs: its Encoder's allocations (see the module).
-import { installEncoderAllocationFix } from './kafka/kafkajs-encoder-allocations';
+import { installEncoderAllocationFix } from './adapters/kafka/kafkajs-encoder-allocations';
 installEncoderAllocationFix();
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
-import { ConfigError, loadConfig } from './config/app-config';
-import { JsonLogger } from './logging/json-logger';
-import { shutdownTelemetry } from './telemetry/telemetry';
-import { PipelineService } from './pipeline/pipeline.service';
-import { StateExpiryService } from './state/state-expiry.service';
-import { BackfillService } from './backfill/backfill.service';
+import { ConfigError, loadConfig } from './platform/config/app-config';
+import { JsonLogger } from './platform/logging/json-logger';
+import { shutdownTelemetry } from './platform/telemetry/telemetry';
+import { PipelineService } from './data-plane/pipeline/pipeline.service';
+import { StateExpiryService } from './data-plane/state/state-expiry.service';
+import { BackfillService } from './control-plane/backfills/backfill.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();

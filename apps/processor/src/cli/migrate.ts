@@ -1,6 +1,6 @@
 import 'reflect-metadata';
-import { loadConfig } from '../config/app-config';
-import { createDataSource } from '../persistence/data-source';
+import { loadConfig } from '../platform/config/app-config';
+import { createDataSource } from '../adapters/postgres/data-source';
 
 /** `node dist/cli/migrate.js [up|down]`: applies (or reverts the last) schema migration. */
 async function main(): Promise<void> {

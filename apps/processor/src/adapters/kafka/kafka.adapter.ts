@@ -8,8 +8,8 @@ import {
   type LogEntry,
   type Producer,
 } from 'kafkajs';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { JsonLogger } from '../logging/json-logger';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { JsonLogger } from '../../platform/logging/json-logger';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
 import { installRequestQueueTimerFix } from './kafkajs-request-queue';
 import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';

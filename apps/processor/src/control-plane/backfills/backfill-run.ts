@@ -1,12 +1,9 @@
-import { StateCache } from '@dedup/core';
 import type { DataSource } from 'typeorm';
-import type { AppConfig } from '../config/app-config';
-import { KafkaAdapter } from '../kafka/kafka.adapter';
-import type { JsonLogger } from '../logging/json-logger';
-import { MetricsService } from '../metrics/metrics.service';
-import { DedupRepository } from '../persistence/dedup.repository';
-import { BatchDecider } from '../pipeline/batch-decider';
-import { PipelineService, type BatchGate } from '../pipeline/pipeline.service';
+import type { AppConfig } from '../../platform/config/app-config';
+import type { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
+import type { JsonLogger } from '../../platform/logging/json-logger';
+import type { BatchGate, PipelineService } from '../../data-plane/pipeline/pipeline.service';
+import { buildPipeline } from '../../data-plane/pipeline/pipeline.factory';
 import { RateLimiter } from './backfill-plan';
 import type { StoredBackfill } from './backfill.repository';
 
@@ -52,9 +49,8 @@ export function backfillConfig(live: AppConfig, job: StoredBackfill): AppConfig 
 }
 
 /**
- * One backfill job running in this process: the live pipeline's own classes (PipelineService,
- * BatchDecider, DedupRepository, KafkaAdapter) built around the job's config, so a backfill decides,
- * persists and commits exactly like the live pipeline (docs/backfills.md). A gate in front of the
+ * One backfill job running in this process: a pipeline from the data plane's factory around the job's
+ * config, so a backfill decides, persists and commits exactly like the live pipeline (docs/backfills.md). A gate in front of the
  * pipeline stops each partition at the end of its range and holds the job to its rate limit. Its
  * metrics go to a registry of its own: a backfill's outcomes must not move the live pipeline's
  * duplicate-rate or lag alerts; the supervisor exports its progress instead.
@@ -74,20 +70,9 @@ export class BackfillRun {
     this.config = backfillConfig(live, job);
     const jobLogger = logger.child({ backfill: job.id });
     this.log = jobLogger.child({ component: 'backfill' });
-    const metrics = new MetricsService({ processMetrics: false });
-    const cache = new StateCache(this.config.state.cacheSize);
-    const repository = new DedupRepository(dataSource, this.config.pipeline);
-    this.kafka = new KafkaAdapter(this.config, jobLogger);
-    const decider = new BatchDecider(this.config, repository, cache, metrics, jobLogger);
-    this.pipeline = new PipelineService(
-      this.config,
-      this.kafka,
-      repository,
-      metrics,
-      decider,
-      cache,
-      jobLogger,
-    );
+    ({ kafka: this.kafka, pipeline: this.pipeline } = buildPipeline(this.config, dataSource, jobLogger, {
+      cacheSize: this.config.state.cacheSize,
+    }));
   }
 
   private starting: Promise<void> | undefined;

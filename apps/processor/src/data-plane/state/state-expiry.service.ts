@@ -1,9 +1,9 @@
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { estimatedLookupFalsePositiveRate, lastExpiredGeneration, StateCache } from '@dedup/core';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { JsonLogger } from '../logging/json-logger';
-import { MetricsService } from '../metrics/metrics.service';
-import { StateExpiryRepository } from '../persistence/state-expiry.repository';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import { MetricsService } from '../../platform/metrics/metrics.service';
+import { StateExpiryRepository } from './state-expiry.repository';
 
 const DELETE_BATCH = 5_000;
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../config/app-config';
-import { JsonLogger } from '../logging/json-logger';
+import { loadConfig } from '../../platform/config/app-config';
+import { JsonLogger } from '../../platform/logging/json-logger';
 import { KafkaAdapter, PartitionFencedError } from './kafka.adapter';
 
 // Integration tier: the real broker. Zombie fencing by transactional id, as PipelineService uses it:

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { stripeWithKey, type BloomProbe, type BloomStripe, type KeyState } from '@dedup/core';
 import { Pool } from 'pg';
-import type { DecisionRecord } from '../pipeline/decision-record';
-import { createDataSource } from './data-source';
+import type { DecisionRecord } from './pipeline/decision-record';
+import { createDataSource } from '../adapters/postgres/data-source';
 import { ClaimConflict, DedupRepository } from './dedup.repository';
-import { StateExpiryRepository } from './state-expiry.repository';
+import { StateExpiryRepository } from './state/state-expiry.repository';
 
 // Integration tier: real Postgres with the real migrations (applied by the jest globalSetup).
 const databaseUrl = process.env['DATABASE_URL'];

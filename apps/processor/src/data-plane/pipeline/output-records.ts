@@ -1,7 +1,7 @@
 import { DEDUP_HEADERS } from '@dedup/contracts';
-import type { AppConfig } from '../config/app-config';
-import type { OutputRecord } from '../kafka/kafka.adapter';
-import type { RawRecord } from '../persistence/dedup.repository';
+import type { AppConfig } from '../../platform/config/app-config';
+import type { OutputRecord } from '../../adapters/kafka/kafka.adapter';
+import type { RawRecord } from '../dedup.repository';
 import type { DecisionRecord } from './decision-record';
 
 /**

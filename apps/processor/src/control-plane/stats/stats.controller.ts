@@ -1,7 +1,7 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { StatsResponse } from '@dedup/contracts';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { StatsRepository } from '../persistence/stats.repository';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { StatsRepository } from './stats.repository';
 
 @Controller('api')
 export class StatsController {

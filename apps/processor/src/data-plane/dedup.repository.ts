@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
-import type { DecisionRecord } from '../pipeline/decision-record';
+import type { DecisionRecord } from './pipeline/decision-record';
 
 /** What the DLQ keeps of a poison record besides its decision: the original bytes and headers. */
 export interface RawRecord {

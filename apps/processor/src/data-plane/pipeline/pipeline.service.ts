@@ -7,17 +7,17 @@ import {
   type RecordCoordinates,
   type WatermarkSnapshot,
 } from '@dedup/core';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import {
   KafkaAdapter,
   type BatchControl,
   type ConsumedBatch,
   type ConsumedRecord,
-} from '../kafka/kafka.adapter';
-import { JsonLogger } from '../logging/json-logger';
-import { MetricsService } from '../metrics/metrics.service';
-import { DedupRepository, coordKey, type RawRecord } from '../persistence/dedup.repository';
-import { RecordTrace } from '../telemetry/record-tracing';
+} from '../../adapters/kafka/kafka.adapter';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import { MetricsService } from '../../platform/metrics/metrics.service';
+import { DedupRepository, coordKey, type RawRecord } from '../dedup.repository';
+import { RecordTrace } from '../../platform/telemetry/record-tracing';
 import { BatchDecider, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';

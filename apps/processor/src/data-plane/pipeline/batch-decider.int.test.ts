@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { StateCache, type RecordCoordinates } from '@dedup/core';
 import { Pool } from 'pg';
 import type { DataSource } from 'typeorm';
-import { loadConfig, type AppConfig } from '../config/app-config';
-import { JsonLogger } from '../logging/json-logger';
-import { METRIC, MetricsService } from '../metrics/metrics.service';
-import { createDataSource } from '../persistence/data-source';
-import { ClaimConflict, DedupRepository } from '../persistence/dedup.repository';
-import { StateExpiryRepository } from '../persistence/state-expiry.repository';
+import { loadConfig, type AppConfig } from '../../platform/config/app-config';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import { METRIC, MetricsService } from '../../platform/metrics/metrics.service';
+import { createDataSource } from '../../adapters/postgres/data-source';
+import { ClaimConflict, DedupRepository } from '../dedup.repository';
+import { StateExpiryRepository } from '../state/state-expiry.repository';
 import { StateExpiryService } from '../state/state-expiry.service';
 import { BatchDecider, type DecidableRecord, type Decided } from './batch-decider';
 

@@ -12,16 +12,16 @@ import {
   type StateReadPlan,
   type WatermarkSnapshot,
 } from '@dedup/core';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { JsonLogger } from '../logging/json-logger';
-import { MetricsService } from '../metrics/metrics.service';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import {
   ClaimConflict,
   DedupRepository,
   coordKey,
   type BatchTransaction,
   type RawRecord,
-} from '../persistence/dedup.repository';
+} from '../dedup.repository';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 
 /** What the batch transaction needs to know about a consumed record. */

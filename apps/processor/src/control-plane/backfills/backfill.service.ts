@@ -8,10 +8,10 @@ import {
 } from '@dedup/contracts';
 import { DataSource } from 'typeorm';
 import type { z } from 'zod';
-import { APP_CONFIG, type AppConfig } from '../config/app-config';
-import { KafkaAdapter } from '../kafka/kafka.adapter';
-import { JsonLogger } from '../logging/json-logger';
-import { MetricsService } from '../metrics/metrics.service';
+import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
+import { JsonLogger } from '../../platform/logging/json-logger';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import {
   BackfillRequestError,
   partitionProgress,

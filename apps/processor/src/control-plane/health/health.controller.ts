@@ -1,7 +1,7 @@
 import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
-import { KafkaAdapter } from '../kafka/kafka.adapter';
-import { StatsRepository } from '../persistence/stats.repository';
-import { PipelineService } from '../pipeline/pipeline.service';
+import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
+import { StatsRepository } from '../stats/stats.repository';
+import { PipelineService } from '../../data-plane/pipeline/pipeline.service';
 
 const CHECK_TIMEOUT_MS = 2_000;
 

@@ -1,0 +1,30 @@
+import { Module } from '@nestjs/common';
+import { StateCache } from '@dedup/core';
+import { KafkaAdapter } from '../adapters/kafka/kafka.adapter';
+import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
+import { DedupRepository } from './dedup.repository';
+import { BatchDecider } from './pipeline/batch-decider';
+import { PipelineService } from './pipeline/pipeline.service';
+import { StateExpiryRepository } from './state/state-expiry.repository';
+import { StateExpiryService } from './state/state-expiry.service';
+
+/** The live pipeline: consume, decide, persist, produce; and the expiry of its state. */
+@Module({
+  providers: [
+    { provide: 'PIPELINE', useFactory: (config: AppConfig) => config.pipeline, inject: [APP_CONFIG] },
+    // One cache per process, shared by every partition's batches and the expiry sweep.
+    {
+      provide: StateCache,
+      useFactory: (config: AppConfig) => new StateCache(config.state.cacheSize),
+      inject: [APP_CONFIG],
+    },
+    KafkaAdapter,
+    DedupRepository,
+    BatchDecider,
+    PipelineService,
+    StateExpiryRepository,
+    StateExpiryService,
+  ],
+  exports: [KafkaAdapter, PipelineService, StateExpiryService],
+})
+export class DataPlaneModule {}
