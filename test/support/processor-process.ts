@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { TEST_CONSOLE_TOKEN_SECRET } from './auth';
 import { eventually, realStack } from './real-stack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -41,6 +42,7 @@ export class ProcessorProcess {
         KAFKA_BROKERS: stack.kafkaBrokers.join(','),
         DATABASE_URL: stack.databaseUrl,
         HTTP_PORT: String(port),
+        CONSOLE_TOKEN_SECRET: TEST_CONSOLE_TOKEN_SECRET,
         ...env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
