@@ -29,6 +29,7 @@ export const METRIC = {
   backfillProgressRatio: 'dedup_backfill_progress_ratio',
   backfillRemainingRecords: 'dedup_backfill_remaining_records',
   backfillJobs: 'dedup_backfill_jobs',
+  httpRefusalsTotal: 'dedup_http_refusals_total',
   processResidentMemoryBytes: 'process_resident_memory_bytes',
   processCpuSecondsTotal: 'process_cpu_seconds_total',
   eventLoopLagP99Seconds: 'nodejs_eventloop_lag_p99_seconds',

@@ -6,6 +6,7 @@ installEncoderAllocationFix();
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module';
+import { requestContextMiddleware } from './platform/http/request-context';
 import { ConfigError, loadConfig } from './platform/config/app-config';
 import { JsonLogger } from './platform/logging/json-logger';
 import { shutdownTelemetry } from './platform/telemetry/telemetry';
@@ -21,6 +22,8 @@ async function bootstrap(): Promise<void> {
   });
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment -- Nest declares its options as a class; its API takes a literal.
   const app = await NestFactory.create(AppModule.create(config, logger), { logger });
+  // Before every route: the request id and the context the guard and the action log fill in.
+  app.use(requestContextMiddleware);
   installGracefulShutdown(async () => {
     await app.close();
     await shutdownTelemetry();

@@ -74,7 +74,8 @@ export const apiTokenSchema = z.object({
   prefix: z.string(),
   createdBy: z.string().nullable(),
   createdAt: z.string(),
-  expiresAt: z.string().nullable(),
+  /** Every token expires (at most 10 years after it was issued). */
+  expiresAt: z.string(),
   revokedAt: z.string().nullable(),
   lastUsedAt: z.string().nullable(),
 });

@@ -247,3 +247,21 @@ export function routePath(route: ApiRouteSpec, params: Readonly<Record<string, s
     return encodeURIComponent(value);
   });
 }
+
+const MATCHERS = (Object.entries(API_ROUTES) as [ApiRouteId, ApiRouteSpec][]).map(([id, spec]) => ({
+  id,
+  method: spec.method,
+  pattern: new RegExp(`^${spec.path.replace(/:[a-zA-Z]+/g, '[^/]+')}/?$`),
+}));
+
+/**
+ * The route a method and path name, or null; for a call refused before the router saw it (a body
+ * that is not JSON, or too large), so its action row still names the route.
+ */
+export function matchRoute(method: string, path: string): ApiRouteId | null {
+  // The most specific first: `/api/backfills/preview` before `/api/backfills/:id`.
+  const candidates = MATCHERS.filter((m) => m.method === method && m.pattern.test(path));
+  const params = (id: ApiRouteId) => API_ROUTES[id].path.split(':').length;
+  candidates.sort((a, b) => params(a.id) - params(b.id));
+  return candidates[0]?.id ?? null;
+}

@@ -43,7 +43,8 @@ function parameters(route: ApiRouteSpec): unknown[] {
     ['query', route.query],
   ] as const) {
     if (schema === undefined) continue;
-    for (const [name, field] of Object.entries(schema.shape as Record<string, z.ZodType>)) {
+    const shape: Record<string, z.ZodType> = schema.shape;
+    for (const [name, field] of Object.entries(shape)) {
       list.push({
         name,
         in: where,

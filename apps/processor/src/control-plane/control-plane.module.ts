@@ -1,17 +1,56 @@
 import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
 import { DataPlaneModule } from '../data-plane/data-plane.module';
+import { ActionLogRepository } from './actions/action-log.repository';
+import { ActionLogService } from './actions/action-log.service';
+import { ActionsController } from './actions/actions.controller';
+import { ApiExceptionFilter } from './api/api-exception.filter';
+import { ApiInputInterceptor } from './api/api-input.interceptor';
+import { OpenApiController } from './api/openapi.controller';
+import { AuthController } from './auth/auth.controller';
+import { AuthGuard } from './auth/auth.guard';
+import { AuthService } from './auth/auth.service';
+import { RateLimits } from './auth/rate-limits';
 import { BackfillController } from './backfills/backfill.controller';
 import { BackfillRepository } from './backfills/backfill.repository';
 import { BackfillService } from './backfills/backfill.service';
 import { HealthController } from './health/health.controller';
 import { StatsController } from './stats/stats.controller';
 import { StatsRepository } from './stats/stats.repository';
+import { TokensController } from './tokens/tokens.controller';
+import { TokensRepository } from './tokens/tokens.repository';
+import { TokensService } from './tokens/tokens.service';
 
-/** The HTTP API operators and the console call (docs/api.md), and the jobs it starts. */
+/**
+ * The HTTP API operators and the console call (docs/api.md), and the jobs it starts. Every route is
+ * a row of the route table (libs/contracts/src/api-routes.ts); the guard, the input interceptor and
+ * the exception filter apply it to every handler of the process (docs/access-control.md).
+ */
 @Module({
   imports: [DataPlaneModule],
-  controllers: [HealthController, StatsController, BackfillController],
-  providers: [StatsRepository, BackfillRepository, BackfillService],
+  controllers: [
+    HealthController,
+    OpenApiController,
+    AuthController,
+    StatsController,
+    BackfillController,
+    TokensController,
+    ActionsController,
+  ],
+  providers: [
+    { provide: APP_GUARD, useClass: AuthGuard },
+    { provide: APP_INTERCEPTOR, useClass: ApiInputInterceptor },
+    { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    AuthService,
+    RateLimits,
+    ActionLogRepository,
+    ActionLogService,
+    StatsRepository,
+    BackfillRepository,
+    BackfillService,
+    TokensRepository,
+    TokensService,
+  ],
   exports: [BackfillService],
 })
 export class ControlPlaneModule {}

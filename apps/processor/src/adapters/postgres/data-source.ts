@@ -7,6 +7,7 @@ import { AuditRecordHash1764000000002 } from './migrations/1764000000002-audit-r
 import { ApproximateMode1764000000003 } from './migrations/1764000000003-approximate-mode';
 import { PipelineWatermarkPerPartition1764000000004 } from './migrations/1764000000004-pipeline-watermark-per-partition';
 import { BackfillsAndActionLog1764000000005 } from './migrations/1764000000005-backfills-and-action-log';
+import { AccessControl1764000000006 } from './migrations/1764000000006-access-control';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -16,6 +17,7 @@ export const MIGRATIONS = [
   ApproximateMode1764000000003,
   PipelineWatermarkPerPartition1764000000004,
   BackfillsAndActionLog1764000000005,
+  AccessControl1764000000006,
 ];
 
 /**

@@ -1,4 +1,5 @@
 import type { BackfillPartition, BackfillRange } from '@dedup/contracts';
+import { ControlPlaneError } from '../control-plane-error';
 
 /*
  * The pure part of backfills: which offsets a range covers, how far a job has got, and the rate
@@ -6,7 +7,11 @@ import type { BackfillPartition, BackfillRange } from '@dedup/contracts';
  */
 
 /** A bad request the operator can fix: the controller answers 400 with the message. */
-export class BackfillRequestError extends Error {}
+export class BackfillRequestError extends ControlPlaneError {
+  constructor(message: string) {
+    super('invalid_request', message);
+  }
+}
 
 export interface PartitionOffsets {
   readonly partition: number;

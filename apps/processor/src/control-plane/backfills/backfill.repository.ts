@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { backfillRangeSchema, type BackfillRange, type BackfillStatus } from '@dedup/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { ActionLogService } from '../actions/action-log.service';
 import type { PlannedPartition } from './backfill-plan';
 
 /** A backfill_job row with its partitions, in this codebase's terms. */
@@ -59,7 +60,10 @@ const SELECT_JOB = `
 /** Backfill jobs, their progress (the namespace's partition_progress) and the operator action log. */
 @Injectable()
 export class BackfillRepository {
-  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+  constructor(
+    @Inject(DataSource) private readonly dataSource: DataSource,
+    @Inject(ActionLogService) private readonly actions: ActionLogService,
+  ) {}
 
   /** Inserts the job, its partitions and the action-log entry in one transaction. */
   async create(job: NewBackfill, actor: string | null): Promise<StoredBackfill> {
@@ -94,15 +98,17 @@ export class BackfillRepository {
           ],
         );
       }
-      await this.logAction(m, job.pipeline, actor, 'backfill.create', `backfill/${created}`, {
-        source_topic: job.sourceTopic,
-        target_topic: job.targetTopic,
-        range: job.range,
-        max_events_per_second: job.maxEventsPerSecond,
-        reason: job.reason,
+      await this.actions.inTransaction(m, {
+        systemAction: 'backfill.create',
+        target: `backfill/${created}`,
+        details: {
+          backfill: created,
+          records: job.partitions.reduce((n, p) => n + Number(p.end - p.start), 0),
+        },
       });
       return created;
     });
+    this.actions.committed();
     const stored = await this.get(job.pipeline, id);
     if (stored === null) throw new Error(`backfill ${id} vanished after it was created`);
     return stored;
@@ -138,7 +144,8 @@ export class BackfillRepository {
 
   /**
    * Moves a job from one of `from` to `to` and logs the action, atomically; null when the job's
-   * status is not in `from` (another call or instance got there first: nothing changed).
+   * status is not in `from` (another call or instance got there first: nothing changed). `actor`
+   * 'system' is the job's own run (completed, failed), not the call that may have started it.
    */
   async transition(
     pipeline: string,
@@ -162,9 +169,15 @@ export class BackfillRepository {
         [pipeline, id, [...from], to, final, typeof details['error'] === 'string' ? details['error'] : null],
       );
       if (rows.length === 0) return false;
-      await this.logAction(m, pipeline, actor, `backfill.${to}`, `backfill/${id}`, details);
+      await this.actions.inTransaction(m, {
+        systemAction: `backfill.${to}`,
+        target: `backfill/${id}`,
+        details,
+        bySystem: actor === 'system',
+      });
       return true;
     });
+    if (changed && actor !== 'system') this.actions.committed();
     return changed ? this.get(pipeline, id) : null;
   }
 
@@ -191,20 +204,6 @@ export class BackfillRepository {
       [namespace],
     );
     return rows[0]?.claims ?? 0;
-  }
-
-  private async logAction(
-    m: EntityManager,
-    pipeline: string,
-    actor: string | null,
-    action: string,
-    target: string,
-    details: Record<string, unknown>,
-  ): Promise<void> {
-    await m.query(
-      `INSERT INTO operator_action (pipeline, actor, action, target, details) VALUES ($1, $2, $3, $4, $5)`,
-      [pipeline, actor, action, target, JSON.stringify(details)],
-    );
   }
 }
 

@@ -21,11 +21,20 @@ import {
 } from './backfill-plan';
 import { BackfillRepository, type NewBackfill, type StoredBackfill } from './backfill.repository';
 import { BackfillRun, backfillNamespace } from './backfill-run';
+import { ControlPlaneError } from '../control-plane-error';
 
 export type ParsedBackfillRequest = z.output<typeof createBackfillRequestSchema>;
 
-export class BackfillNotFoundError extends Error {}
-export class BackfillConflictError extends Error {}
+export class BackfillNotFoundError extends ControlPlaneError {
+  constructor(message: string) {
+    super('not_found', message);
+  }
+}
+export class BackfillConflictError extends ControlPlaneError {
+  constructor(message: string) {
+    super('conflict', message);
+  }
+}
 
 /** A job that fails to start this many ticks in a row is marked failed (a missing topic, say). */
 const MAX_START_FAILURES = 5;

@@ -1,4 +1,5 @@
-import { Controller, Get, HttpCode, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Inject, ServiceUnavailableException } from '@nestjs/common';
+import { ApiRoute } from '../../platform/http/api-route.decorator';
 import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
 import { StatsRepository } from '../stats/stats.repository';
 import { PipelineService } from '../../data-plane/pipeline/pipeline.service';
@@ -17,7 +18,7 @@ function withTimeout<T>(work: Promise<T>, what: string): Promise<T> {
   ]);
 }
 
-@Controller('health')
+@Controller()
 export class HealthController {
   constructor(
     @Inject(KafkaAdapter) private readonly kafka: KafkaAdapter,
@@ -26,14 +27,13 @@ export class HealthController {
   ) {}
 
   /** The process is up and its event loop turns. */
-  @Get('live')
-  @HttpCode(200)
+  @ApiRoute('health.live')
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   /** Ready only when Kafka and Postgres both answer and the pipeline is consuming. */
-  @Get('ready')
+  @ApiRoute('health.ready')
   async ready(): Promise<{ status: 'ready'; checks: Record<string, string> }> {
     const [kafka, postgres] = await Promise.allSettled([
       withTimeout(this.kafka.ping(), 'kafka'),

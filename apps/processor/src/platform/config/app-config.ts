@@ -68,6 +68,15 @@ const envSchema = z.object({
   /** A backfill's rate limit when its request names none: events/s per processor instance. */
   BACKFILL_DEFAULT_RATE: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /**
+   * The secret the console signs its per-call tokens with (HS256, docs/access-control.md); the same
+   * value in the console's env. Unset: only API tokens are accepted.
+   */
+  CONSOLE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Logged (mutating) calls per identity per minute, per processor instance; then 429. */
+  RATE_LIMIT_PER_IDENTITY_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  /** Logged calls per client address per minute (counted before authentication); then 429. */
+  RATE_LIMIT_PER_ADDRESS_PER_MINUTE: z.coerce.number().int().min(1).max(1_000_000).default(600),
 });
 
 export interface AppConfig {
@@ -108,6 +117,10 @@ export interface AppConfig {
   };
   readonly backfill: { readonly pollIntervalMs: number; readonly defaultMaxEventsPerSecond: number };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  readonly auth: {
+    readonly consoleTokenSecret: string | null;
+    readonly rateLimits: { readonly perIdentityPerMinute: number; readonly perAddressPerMinute: number };
+  };
 }
 
 export class ConfigError extends Error {}
@@ -156,6 +169,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       defaultMaxEventsPerSecond: e.BACKFILL_DEFAULT_RATE,
     },
     logLevel: e.LOG_LEVEL,
+    auth: {
+      consoleTokenSecret: e.CONSOLE_TOKEN_SECRET ?? null,
+      rateLimits: {
+        perIdentityPerMinute: e.RATE_LIMIT_PER_IDENTITY_PER_MINUTE,
+        perAddressPerMinute: e.RATE_LIMIT_PER_ADDRESS_PER_MINUTE,
+      },
+    },
   });
 }
 

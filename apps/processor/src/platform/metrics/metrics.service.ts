@@ -28,7 +28,11 @@ export const METRIC = {
   backfillProgressRatio: 'dedup_backfill_progress_ratio',
   backfillRemainingRecords: 'dedup_backfill_remaining_records',
   backfillJobs: 'dedup_backfill_jobs',
+  httpRefusalsTotal: 'dedup_http_refusals_total',
 } as const;
+
+export type HttpRefusalReason =
+  'unauthenticated' | 'forbidden' | 'rate_limited_identity' | 'rate_limited_address';
 
 /** Optional provider token for MetricsService's options (the app module provides none). */
 export const METRICS_OPTIONS = 'METRICS_OPTIONS';
@@ -66,6 +70,7 @@ export class MetricsService {
   private readonly backfillProgress: Gauge<'backfill'>;
   private readonly backfillRemaining: Gauge<'backfill'>;
   private readonly backfillJobs: Gauge<'status'>;
+  private readonly httpRefusals: Counter<'reason'>;
   /** Latest partition watermarks (epoch ms) by topic and partition; the lag is computed at scrape. */
   private readonly watermarks = new Map<string, Map<number, number>>();
 
@@ -221,6 +226,17 @@ export class MetricsService {
       labelNames: ['status'],
       registers,
     });
+    this.httpRefusals = new Counter({
+      name: METRIC.httpRefusalsTotal,
+      help: 'Control-plane API calls refused: no or a bad credential, the wrong role, or a rate limit',
+      labelNames: ['reason'],
+      registers,
+    });
+  }
+
+  /** `reason`: unauthenticated (401), forbidden (403), rate_limited_identity / rate_limited_address (429). */
+  countRefusal(reason: HttpRefusalReason): void {
+    this.httpRefusals.inc({ reason });
   }
 
   countOutcome(topic: string, outcome: Outcome, n = 1): void {
