@@ -154,6 +154,11 @@ async function test(): Promise<number> {
       cmd: process.execPath,
       args: ['grafana/src/generate.ts', '--check'],
     },
+    {
+      name: 'docs/openapi.json matches the route table',
+      cmd: process.execPath,
+      args: ['tools/openapi/openapi.ts', '--check'],
+    },
     { name: 'unit tests', cmd: bin('jest'), args: ['-c', 'jest.unit.config.cjs'], env: jestEnv },
     consoleBuild,
   ]);

@@ -118,20 +118,14 @@ describe('dashboards and alerts against a real Prometheus scraping the processor
       return late.length > 0 && dups.length > 0 ? true : undefined;
     });
     // A backfill job held paused, so the backfill panels have a job to show for the whole suite.
-    const backfill = await fetch(`${processor.baseUrl}/api/backfills`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        targetTopic: `${name}.backfill`,
-        range: { kind: 'time' },
-        maxEventsPerSecond: 1,
-      }),
+    const backfill = await processor.call('POST', '/api/backfills', {
+      targetTopic: `${name}.backfill`,
+      range: { kind: 'time' },
+      maxEventsPerSecond: 1,
     });
     expect(backfill.status).toBe(201);
     const { id } = (await backfill.json()) as { id: string };
-    expect((await fetch(`${processor.baseUrl}/api/backfills/${id}/pause`, { method: 'POST' })).status).toBe(
-      200,
-    );
+    expect((await processor.call('POST', `/api/backfills/${id}/pause`)).status).toBe(200);
   }, 180_000);
 
   afterAll(async () => {

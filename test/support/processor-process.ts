@@ -2,7 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { TEST_CONSOLE_TOKEN_SECRET } from './auth';
+import type { Role } from '@dedup/contracts';
+import { asRole, TEST_CONSOLE_TOKEN_SECRET } from './auth';
 import { eventually, realStack } from './real-stack';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -64,8 +65,26 @@ export class ProcessorProcess {
     return processor;
   }
 
+  /** A GET as a signed-in viewer (public routes ignore the credential). */
   async get(pathname: string): Promise<Response> {
-    return fetch(`${this.baseUrl}${pathname}`);
+    return fetch(`${this.baseUrl}${pathname}`, { headers: await asRole('viewer') });
+  }
+
+  /** A call as a signed-in person with `role` (default operator), a JSON body when given. */
+  async call(
+    method: 'GET' | 'POST',
+    pathname: string,
+    body?: unknown,
+    role: Role = 'operator',
+  ): Promise<Response> {
+    return fetch(`${this.baseUrl}${pathname}`, {
+      method,
+      headers: {
+        ...(await asRole(role)),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
   }
 
   /** SIGTERM, as an orchestrator would; resolves with the exit code. */

@@ -40,11 +40,7 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
   let boundary = '';
 
   const api = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(`${processor!.baseUrl}${path}`, {
-      method,
-      headers: { 'content-type': 'application/json', 'x-dedup-actor': 'system-test' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const res = await processor!.call(method, path, body);
     const answer: unknown = await res.json();
     return { status: res.status, body: answer };
   };
@@ -115,7 +111,7 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
       expect((res.body as { message: string }).message).toContain(message);
     }
     expect((await api('GET', '/api/backfills/999999')).status).toBe(404);
-    expect((await api('GET', '/api/backfills/not-a-number')).status).toBe(404);
+    expect((await api('GET', '/api/backfills/not-a-number')).status).toBe(400);
     expect((await api('POST', '/api/backfills/1/explode')).status).toBe(404);
     const list = await api('GET', '/api/backfills');
     expect(list.body).toEqual({ backfills: [] });
@@ -231,10 +227,10 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
       [name, `backfill/${id}`],
     );
     expect(actions.rows).toEqual([
-      { action: 'backfill.create', actor: 'system-test' },
-      { action: 'backfill.paused', actor: 'system-test' },
-      { action: 'backfill.running', actor: 'system-test' },
-      { action: 'backfill.completed', actor: 'system' },
+      { action: 'backfills.create', actor: 'local:test-operator' },
+      { action: 'backfills.pause', actor: 'local:test-operator' },
+      { action: 'backfills.resume', actor: 'local:test-operator' },
+      { action: 'backfill.completed', actor: null },
     ]);
   });
 

@@ -9,12 +9,7 @@ import {
   principalSchema,
   type Role,
 } from './access';
-import {
-  BACKFILL_ACTIONS,
-  backfillJobSchema,
-  backfillListResponseSchema,
-  createBackfillRequestSchema,
-} from './backfill';
+import { backfillJobSchema, backfillListResponseSchema, createBackfillRequestSchema } from './backfill';
 import { statsResponseSchema } from './stats';
 
 /**
@@ -158,13 +153,35 @@ export const API_ROUTES = {
     successStatus: 201,
     errors: [400, 413, 415],
   },
-  'backfills.action': {
+  'backfills.pause': {
     method: 'POST',
-    path: '/api/backfills/:id/:action',
-    summary: `Pauses, resumes or cancels a backfill job (${BACKFILL_ACTIONS.join(', ')})`,
+    path: '/api/backfills/:id/pause',
+    summary: 'Pauses a running backfill job (it keeps its progress)',
     access: 'operator',
     logged: true,
-    params: z.strictObject({ id, action: z.enum(BACKFILL_ACTIONS) }),
+    params: backfillParams,
+    response: backfillJobSchema,
+    successStatus: 200,
+    errors: [400, 404, 409],
+  },
+  'backfills.resume': {
+    method: 'POST',
+    path: '/api/backfills/:id/resume',
+    summary: 'Resumes a paused backfill job',
+    access: 'operator',
+    logged: true,
+    params: backfillParams,
+    response: backfillJobSchema,
+    successStatus: 200,
+    errors: [400, 404, 409],
+  },
+  'backfills.cancel': {
+    method: 'POST',
+    path: '/api/backfills/:id/cancel',
+    summary: 'Cancels a running or paused backfill job (final)',
+    access: 'operator',
+    logged: true,
+    params: backfillParams,
     response: backfillJobSchema,
     successStatus: 200,
     errors: [400, 404, 409],

@@ -34,11 +34,27 @@ export class BackfillController {
     return this.backfills.create(input.body, principal.name);
   }
 
-  @ApiRoute('backfills.action')
-  act(
-    @RouteInputs() input: RouteInput<'backfills.action'>,
+  @ApiRoute('backfills.pause')
+  pause(
+    @RouteInputs() input: RouteInput<'backfills.pause'>,
     @CurrentPrincipal() principal: Principal,
   ): Promise<BackfillJob> {
-    return this.backfills.act(input.params.id, input.params.action, principal.name);
+    return this.backfills.act(input.params.id, 'pause', principal.name);
+  }
+
+  @ApiRoute('backfills.resume')
+  resume(
+    @RouteInputs() input: RouteInput<'backfills.resume'>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<BackfillJob> {
+    return this.backfills.act(input.params.id, 'resume', principal.name);
+  }
+
+  @ApiRoute('backfills.cancel')
+  cancel(
+    @RouteInputs() input: RouteInput<'backfills.cancel'>,
+    @CurrentPrincipal() principal: Principal,
+  ): Promise<BackfillJob> {
+    return this.backfills.act(input.params.id, 'cancel', principal.name);
   }
 }
