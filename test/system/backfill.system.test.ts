@@ -102,7 +102,7 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
       [{ targetTopic: 'has space', range: { kind: 'time' } }, 'a Kafka topic name'],
       [{ targetTopic: `${name}.x`, range: { kind: 'time' }, maxEventsPerSecond: 0 }, 'maxEventsPerSecond'],
       [{ targetTopic: `${name}.x`, range: { kind: 'time' }, surprise: true }, 'surprise'],
-      [[1, 2], 'invalid backfill request'],
+      [[1, 2], 'the body must be a JSON object'],
       ['just a string', 'is not valid JSON'],
     ];
     for (const [body, message] of cases) {
