@@ -63,7 +63,7 @@ describe('backfills page in Chromium', () => {
 
   const openPage = async (): Promise<Page> => {
     const page = await browser!.newPage();
-    await page.goto(`${consoleServer!.baseUrl}/backfills`);
+    await consoleServer!.signIn(page, 'operator', '/backfills');
     await page.getByRole('heading', { level: 1, name: 'Backfills' }).waitFor();
     return page;
   };
@@ -95,11 +95,7 @@ describe('backfills page in Chromium', () => {
     );
 
   const processorPost = async (pathname: string, body?: unknown) => {
-    const res = await fetch(`${processor!.baseUrl}${pathname}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
+    const res = await processor!.call('POST', pathname, body);
     return { status: res.status, body: (await res.json()) as { message?: unknown } };
   };
 
@@ -206,11 +202,16 @@ describe('backfills page in Chromium', () => {
     // A 409 from the processor passes through the console's route with its status and message.
     const direct = await processorPost(`/api/backfills/${id}/resume`);
     expect(direct.status).toBe(409);
-    const viaConsole = await fetch(`${consoleServer!.baseUrl}/api/backfills/${id}/resume`, {
-      method: 'POST',
-    });
+    const csrf = await page.locator('meta[name="dedup-csrf"]').getAttribute('content');
+    const viaConsole = await page.evaluate(
+      async ({ url, token }) => {
+        const res = await fetch(url, { method: 'POST', headers: { 'x-csrf-token': token ?? '' } });
+        return { status: res.status, body: (await res.json()) as { error: unknown } };
+      },
+      { url: `/api/backfills/${id}/resume`, token: csrf },
+    );
     expect(viaConsole.status).toBe(409);
-    expect(((await viaConsole.json()) as { error: unknown }).error).toBe(direct.body.message);
+    expect(viaConsole.body.error).toBe(direct.body.message);
   });
 });
 

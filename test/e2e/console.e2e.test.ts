@@ -1,22 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import type { Browser } from 'playwright-core';
 import { launchChromium } from '../support/browser';
+import { ConsoleServer } from '../support/console-server';
 import { createTopics, produce, readExactly } from '../support/kafka-tools';
-import { ProcessorProcess, freePort } from '../support/processor-process';
+import { ProcessorProcess } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
 import { pipelineEnv, pipelineTopics } from '../support/pipeline';
-
-const repoRoot = path.resolve(__dirname, '..', '..');
 
 /** The console (production build) in real Chromium, fed by a real processor on the real broker. */
 describe('console in Chromium', () => {
   const name = uniqueName('e2e');
   const input = `${name}.events.raw`;
   let processor: ProcessorProcess | undefined;
-  let consoleServer: ChildProcess | undefined;
-  let consoleUrl = '';
+  let consoleServer: ConsoleServer | undefined;
   let browser: Browser | undefined;
 
   const events = (from: number, n: number, copies: number) =>
@@ -36,28 +32,13 @@ describe('console in Chromium', () => {
   beforeAll(async () => {
     await createTopics({ [input]: 2 });
     processor = await ProcessorProcess.start(pipelineEnv(name, pipelineTopics(name)), name);
-    const port = await freePort();
-    consoleUrl = `http://127.0.0.1:${port}`;
-    const log = createWriteStream(path.join(realStack().runDir, `${name}-console.log`));
-    consoleServer = spawn(
-      path.join(repoRoot, 'node_modules/.bin/next'),
-      ['start', 'apps/console', '-p', String(port), '-H', '127.0.0.1'],
-      {
-        cwd: repoRoot,
-        env: { ...process.env, PROCESSOR_URL: processor.baseUrl, NEXT_TELEMETRY_DISABLED: '1' },
-        stdio: ['ignore', 'pipe', 'pipe'],
-        detached: true,
-      },
-    );
-    consoleServer.stdout?.pipe(log);
-    consoleServer.stderr?.pipe(log);
-    await eventually('console up', async () => ((await fetch(consoleUrl)).ok ? true : undefined), 60_000);
+    consoleServer = await ConsoleServer.start(processor.baseUrl, name);
     browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    if (consoleServer?.pid) process.kill(-consoleServer.pid, 'SIGTERM');
+    consoleServer?.stop();
     await processor?.stop();
   });
 
@@ -65,7 +46,7 @@ describe('console in Chromium', () => {
     await produce(input, [...events(0, 30, 2), { key: 'x', value: 'not json' }]);
     await readExactly(`${name}.events.deduped`, 30);
     const page = await browser!.newPage();
-    await page.goto(consoleUrl);
+    await consoleServer!.signIn(page, 'viewer');
     await page.getByTestId('pipeline-name').filter({ hasText: name }).waitFor();
     const count = async (outcome: string) => Number(await page.getByTestId(`count-${outcome}`).innerText());
     await eventually(

@@ -1,7 +1,6 @@
 import type { Metadata, Viewport } from 'next';
 import type { ReactNode } from 'react';
 import './globals.css';
-import { NavLinks } from './nav-links';
 
 export const metadata: Metadata = {
   title: 'Dedup operator',
@@ -12,16 +11,11 @@ export const viewport: Viewport = {
   colorScheme: 'dark light',
 };
 
+/** The document; the signed-in chrome (navigation, who is signed in) is (console)/layout.tsx. */
 export default function RootLayout({ children }: { children: ReactNode }) {
   return (
     <html lang="en">
-      <body>
-        <nav className="nav" aria-label="Console sections">
-          <span className="nav-brand">Dedup operator</span>
-          <NavLinks />
-        </nav>
-        <main className="shell">{children}</main>
-      </body>
+      <body>{children}</body>
     </html>
   );
 }

@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/', label: 'Overview' },
   { href: '/backfills', label: 'Backfills' },
+  { href: '/activity', label: 'Activity' },
 ] as const;
 
 /** The console's sections; the current one is marked for screen readers and by style. */

@@ -1,7 +1,7 @@
 import { PROCESSOR_ERROR_CODES } from './stats-dto';
 
 /*
- * The error body of the console's own `/api/backfills…` routes (built in server/route-responses.ts;
+ * The error body of the console's own `/api/…` routes (built in server/route-responses.ts;
  * the browser reads its `error` in console-fetch.ts). Keep server-only imports out of this file.
  */
 
@@ -13,6 +13,12 @@ export const CONSOLE_ERROR_CODES = [
   'bad-request',
   /** No such console route (e.g. an unknown backfill action). */
   'not-found',
+  /** No session, or it ended: sign in (401). */
+  'unauthenticated',
+  /** A mutation that did not come from the console's own page (403). */
+  'csrf',
+  /** Too many changes or sign-ins (429, with Retry-After). */
+  'rate-limited',
 ] as const;
 export type ConsoleErrorCode = (typeof CONSOLE_ERROR_CODES)[number];
 

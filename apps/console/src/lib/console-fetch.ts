@@ -23,6 +23,16 @@ interface ConsoleRequest {
 
 const errorBodySchema = z.object({ error: z.string().min(1) });
 
+/** The meta tag the signed-in layout renders with this session's CSRF token (server/csrf.ts). */
+export const CSRF_META_NAME = 'dedup-csrf';
+/** The header a mutating call carries it in. */
+export const CSRF_HEADER = 'x-csrf-token';
+
+function csrfToken(): string {
+  if (typeof document === 'undefined') return '';
+  return document.querySelector(`meta[name="${CSRF_META_NAME}"]`)?.getAttribute('content') ?? '';
+}
+
 /** `what` names the answer in messages, plural: "stats", "backfills", "backfill details". */
 export async function fetchConsole<T>(
   path: string,
@@ -31,14 +41,15 @@ export async function fetchConsole<T>(
   request: ConsoleRequest = {},
 ): Promise<ConsoleResult<T>> {
   let response: Response;
+  const method = request.method ?? 'GET';
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (request.body !== undefined) headers['content-type'] = 'application/json';
+  if (method !== 'GET') headers[CSRF_HEADER] = csrfToken();
   try {
     response = await fetch(path, {
-      method: request.method ?? 'GET',
+      method,
       cache: 'no-store',
-      headers:
-        request.body === undefined
-          ? { accept: 'application/json' }
-          : { accept: 'application/json', 'content-type': 'application/json' },
+      headers,
       ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
       ...(request.signal === undefined ? {} : { signal: request.signal }),
     });
@@ -60,6 +71,11 @@ export async function fetchConsole<T>(
     return parsed.success
       ? { ok: true, value: parsed.data }
       : { ok: false, status: response.status, error: `The console sent ${what} in an unexpected shape` };
+  }
+  if (response.status === 401 && typeof window !== 'undefined') {
+    // The session ended (expired, signed out elsewhere, user removed): back to the sign-in page.
+    const here = `${window.location.pathname}${window.location.search}`;
+    window.location.assign(`/signin?callbackUrl=${encodeURIComponent(here)}`);
   }
   const parsed = errorBodySchema.safeParse(body);
   return {

@@ -40,11 +40,11 @@ describe('processorEndpoint', () => {
 });
 
 describe('callProcessor', () => {
-  it('answers the validated body and sends JSON, the actor and the credentials as headers', async () => {
+  it('answers the validated body and sends JSON and the bearer credential as headers', async () => {
     const { fetch, calls } = fakeFetch(() => json({ n: 1, extra: true }, 201));
     const result = await callProcessor(
       endpoint,
-      { ...get, method: 'POST', body: { a: 1 }, actor: 'alice' },
+      { ...get, method: 'POST', body: { a: 1 }, bearer: 'console.jwt.token' },
       fetch,
     );
     expect(result).toEqual({ ok: true, value: { n: 1 }, status: 201 });
@@ -55,12 +55,17 @@ describe('callProcessor', () => {
     expect(call!.init.body).toBe('{"a":1}');
     expect(call!.init.headers).toMatchObject({
       'content-type': 'application/json',
-      'x-dedup-actor': 'alice',
-      authorization: endpoint.authorization,
+      authorization: 'Bearer console.jwt.token',
     });
   });
 
-  it('sends no actor header and no body when there are none', async () => {
+  it("sends PROCESSOR_URL's Basic credentials only on a call without a bearer", async () => {
+    const { fetch, calls } = fakeFetch(() => json({ n: 1 }));
+    await callProcessor(endpoint, get, fetch);
+    expect(calls[0]!.init.headers).toMatchObject({ authorization: endpoint.authorization });
+  });
+
+  it('sends no credential and no body when there are none', async () => {
     const { fetch, calls } = fakeFetch(() => json({ n: 1 }));
     await callProcessor(processorEndpoint('http://127.0.0.1:3001'), get, fetch);
     expect(calls[0]!.init.headers).toEqual({ accept: 'application/json' });

@@ -53,7 +53,7 @@ export type ProcessorResult<T> =
 
 export interface ProcessorRequest<T> {
   readonly method: 'GET' | 'POST';
-  /** Starts with `/`; path parameters already encoded. */
+  /** Starts with `/`; path parameters already encoded, the query string included. */
   readonly path: string;
   /** What the answer holds, plural, for messages: "stats", "backfills", "backfill details". */
   readonly what: string;
@@ -61,8 +61,12 @@ export interface ProcessorRequest<T> {
   readonly timeoutMs: number;
   /** Sent as JSON when present. */
   readonly body?: unknown;
-  /** Recorded by the processor in the operator action log (`x-dedup-actor`). */
-  readonly actor?: string | undefined;
+  /**
+   * The credential of the person the console acts for (a console token, processor-token.ts): the
+   * processor authorizes the call and writes its action-log row by it. Sent instead of PROCESSOR_URL's
+   * Basic credentials, which only reach a proxy in front of the processor on public routes.
+   */
+  readonly bearer?: string | undefined;
   /**
    * Appended to the timeout message of a request that changes state: a timed-out POST may still
    * have taken effect, and the operator must not blindly retry it.
@@ -82,9 +86,9 @@ export async function callProcessor<T>(
 ): Promise<ProcessorResult<T>> {
   const { origin } = endpoint;
   const headers: Record<string, string> = { accept: 'application/json' };
-  if (endpoint.authorization !== null) headers['authorization'] = endpoint.authorization;
+  if (request.bearer !== undefined) headers['authorization'] = `Bearer ${request.bearer}`;
+  else if (endpoint.authorization !== null) headers['authorization'] = endpoint.authorization;
   if (request.body !== undefined) headers['content-type'] = 'application/json';
-  if (request.actor !== undefined) headers['x-dedup-actor'] = request.actor;
   try {
     const response = await fetchImpl(`${endpoint.baseUrl}${request.path}`, {
       method: request.method,

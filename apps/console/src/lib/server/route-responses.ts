@@ -1,6 +1,11 @@
 import { z } from 'zod';
+import { currentSession, type SessionClaims } from '../../auth';
 import type { ConsoleErrorBody } from '../console-api';
+import { CSRF_HEADER } from '../console-fetch';
+import { config } from './config';
+import { crossSiteReason, csrfTokenValid } from './csrf';
 import type { ProcessorResult } from './processor-http';
+import { signInLimits } from './sign-in-limits';
 
 /*
  * How the console's route handlers turn a processor answer, or a bad browser request, into a
@@ -31,26 +36,72 @@ export function notFound(message: string): Response {
   return Response.json(body, { status: 404, headers: noStore });
 }
 
-/** Until the console signs operators in, the browser may name who acts; the processor logs it. */
-const actorSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(100)
-  .regex(/^[\p{L}\p{N} ._@-]+$/u, 'letters, digits, spaces and . _ @ - only');
-
-export const ACTOR_HEADER = 'x-dedup-actor';
-
 export type Parsed<T> = { ok: true; value: T } | { ok: false; response: Response };
 
-/** The optional `x-dedup-actor` header of the browser's request, checked before it is passed on. */
-export function readActor(request: Request): Parsed<string | undefined> {
-  const raw = request.headers.get(ACTOR_HEADER);
-  if (raw === null) return { ok: true, value: undefined };
-  const parsed = actorSchema.safeParse(raw);
-  return parsed.success
-    ? { ok: true, value: parsed.data }
-    : { ok: false, response: badRequest(`${ACTOR_HEADER}: ${z.prettifyError(parsed.error)}`) };
+function refusal(
+  status: number,
+  code: ConsoleErrorBody['code'],
+  message: string,
+  extra: Record<string, string> = {},
+) {
+  const body: ConsoleErrorBody = { error: message, code };
+  return Response.json(body, { status, headers: { ...noStore, ...extra } });
+}
+
+/**
+ * The signed-in person a console route acts for: 401 without a session; for a mutation also 403 for
+ * a cross-site request or a missing/wrong CSRF token (csrf.ts), and 429 over the per-person limit.
+ * Roles are not judged here: the processor authorizes every call by the person's console token and
+ * writes a refused one to the action log, which a refusal here would leave without a trace. The
+ * pages hide what a role may not use.
+ */
+export async function requireCaller(
+  request: Request,
+  kind: 'read' | 'mutation',
+): Promise<Parsed<SessionClaims>> {
+  const caller = await currentSession();
+  if (caller === null) {
+    return {
+      ok: false,
+      response: refusal(401, 'unauthenticated', 'Not signed in, or the session ended: sign in again'),
+    };
+  }
+  if (kind === 'mutation') {
+    const crossSite = crossSiteReason(request.headers);
+    if (crossSite !== null) {
+      return {
+        ok: false,
+        response: refusal(403, 'csrf', `Refused ${crossSite}: changes come from the console's own pages`),
+      };
+    }
+    if (!csrfTokenValid(request.headers.get(CSRF_HEADER), caller.sid, config().authSecret)) {
+      return {
+        ok: false,
+        response: refusal(
+          403,
+          'csrf',
+          `Refused: the ${CSRF_HEADER} header is missing or not this session's; reload the page`,
+        ),
+      };
+    }
+  }
+  if (kind === 'mutation') {
+    const limited = await signInLimits().mutation(caller.uid);
+    if (limited !== null) {
+      return {
+        ok: false,
+        response: refusal(
+          429,
+          'rate-limited',
+          `${limited.message}; retry in ${limited.retryAfterSeconds} s`,
+          {
+            'retry-after': String(limited.retryAfterSeconds),
+          },
+        ),
+      };
+    }
+  }
+  return { ok: true, value: caller };
 }
 
 /** The browser's JSON body, parsed against a contract schema at the console's edge. */

@@ -1,14 +1,15 @@
 import type { StatsDto, StatsErrorBody } from '../../../lib/stats-dto';
 import { fetchStats } from '../../../lib/server/processor-client';
+import { noStore, requireCaller } from '../../../lib/server/route-responses';
 
 // Live numbers: never prerendered at build time, never cached.
 export const dynamic = 'force-dynamic';
 
-const noStore = { 'cache-control': 'no-store' };
-
 /** `GET /api/stats`: the browser's poll target. Any processor failure is a 502 with `{ error, code }`. */
-export async function GET(): Promise<Response> {
-  const result = await fetchStats();
+export async function GET(request: Request): Promise<Response> {
+  const caller = await requireCaller(request, 'read');
+  if (!caller.ok) return caller.response;
+  const result = await fetchStats(caller.value);
   if (result.ok) {
     return Response.json(result.stats satisfies StatsDto, { headers: noStore });
   }

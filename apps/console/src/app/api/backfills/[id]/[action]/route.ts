@@ -1,6 +1,6 @@
 import { BACKFILL_ACTIONS, type BackfillAction } from '@dedup/contracts';
 import { runBackfillAction } from '../../../../../lib/server/backfill-client';
-import { notFound, processorResponse, readActor } from '../../../../../lib/server/route-responses';
+import { notFound, processorResponse, requireCaller } from '../../../../../lib/server/route-responses';
 
 export const dynamic = 'force-dynamic';
 
@@ -9,13 +9,13 @@ export async function POST(
   request: Request,
   { params }: { params: Promise<{ id: string; action: string }> },
 ): Promise<Response> {
+  const caller = await requireCaller(request, 'mutation');
+  if (!caller.ok) return caller.response;
   const { id, action } = await params;
   if (!isBackfillAction(action)) {
     return notFound(`Unknown backfill action "${action}": one of ${BACKFILL_ACTIONS.join(', ')}`);
   }
-  const actor = readActor(request);
-  if (!actor.ok) return actor.response;
-  return processorResponse(await runBackfillAction(id, action, actor.value));
+  return processorResponse(await runBackfillAction(caller.value, id, action));
 }
 
 function isBackfillAction(action: string): action is BackfillAction {

@@ -12,9 +12,9 @@ import {
   type FieldErrors,
   type PartitionRow,
   type RangeKind,
-} from '../../lib/backfill-request';
-import { estimatedDurationSeconds, formatCount, formatDuration } from '../../lib/backfill-view';
-import { fetchConsole } from '../../lib/console-fetch';
+} from '../../../lib/backfill-request';
+import { estimatedDurationSeconds, formatCount, formatDuration } from '../../../lib/backfill-view';
+import { fetchConsole } from '../../../lib/console-fetch';
 import { PartitionsTable } from './partitions-table';
 import { RangeText } from './range-text';
 

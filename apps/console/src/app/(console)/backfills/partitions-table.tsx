@@ -1,5 +1,5 @@
 import type { BackfillPartition } from '@dedup/contracts';
-import { formatCount, partitionProgress, sortedPartitions } from '../../lib/backfill-view';
+import { formatCount, partitionProgress, sortedPartitions } from '../../../lib/backfill-view';
 import { ProgressBar } from './progress-bar';
 
 interface PartitionsTableProps {

@@ -1,5 +1,6 @@
 import type { Metadata } from 'next';
-import { listBackfills } from '../../lib/server/backfill-client';
+import { listBackfills } from '../../../lib/server/backfill-client';
+import { can, requirePageSession } from '../../../lib/server/page-session';
 import { BackfillsConsole } from './backfills-console';
 
 export const metadata: Metadata = { title: 'Backfills · Dedup operator' };
@@ -8,7 +9,8 @@ export const metadata: Metadata = { title: 'Backfills · Dedup operator' };
 export const dynamic = 'force-dynamic';
 
 export default async function BackfillsPage() {
-  const first = await listBackfills();
+  const caller = await requirePageSession();
+  const first = await listBackfills(caller);
   return (
     <>
       <h1 className="title">Backfills</h1>
@@ -20,6 +22,7 @@ export default async function BackfillsPage() {
         initialJobs={first.ok ? first.value.backfills : null}
         initialError={first.ok ? null : first.error.message}
         initialAt={new Date().toISOString()}
+        canOperate={can(caller, 'operator')}
       />
     </>
   );

@@ -11,9 +11,9 @@ import {
   formatPercent,
   jobTitle,
   progressPercent,
-} from '../../lib/backfill-view';
-import { fetchConsole } from '../../lib/console-fetch';
-import { LocalTime } from '../local-time';
+} from '../../../lib/backfill-view';
+import { fetchConsole } from '../../../lib/console-fetch';
+import { LocalTime } from '../../local-time';
 import { PartitionsTable } from './partitions-table';
 import { ProgressBar } from './progress-bar';
 import { RangeText } from './range-text';
@@ -22,16 +22,18 @@ interface BackfillCardProps {
   job: BackfillJob & { id: string };
   /** The job as the processor answered an action: shown at once, before the next poll. */
   onChanged: (job: BackfillJob) => void;
+  /** The signed-in role may pause, resume and cancel (the server checks again). */
+  canOperate: boolean;
 }
 
-export function BackfillCard({ job, onChanged }: BackfillCardProps) {
+export function BackfillCard({ job, onChanged, canOperate }: BackfillCardProps) {
   const [confirming, setConfirming] = useState<BackfillAction | null>(null);
   const [pending, setPending] = useState<BackfillAction | null>(null);
   const [error, setError] = useState<string | null>(null);
 
   const title = jobTitle(job);
   const titleId = `backfill-${job.id}-title`;
-  const actions = allowedActions(job.status);
+  const actions = canOperate ? allowedActions(job.status) : [];
   // A poll may have moved the job on (e.g. it completed) while the operator was reading the question.
   const question = confirming !== null && actions.includes(confirming) ? confirming : null;
   const percent = progressPercent(job.progress);

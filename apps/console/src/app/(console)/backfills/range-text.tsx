@@ -1,6 +1,6 @@
 import type { BackfillRange } from '@dedup/contracts';
-import { describeOffsets } from '../../lib/backfill-view';
-import { LocalTime } from '../local-time';
+import { describeOffsets } from '../../../lib/backfill-view';
+import { LocalTime } from '../../local-time';
 
 /** A job's range in words; open time bounds say what they mean rather than showing nothing. */
 export function RangeText({ range }: { range: BackfillRange }) {

@@ -2,10 +2,10 @@
 
 import { OUTCOMES, type Outcome } from '@dedup/contracts';
 import { useState } from 'react';
-import { fetchConsole } from '../lib/console-fetch';
-import { statsDtoSchema, type StatsDto } from '../lib/stats-dto';
-import { LocalTime } from './local-time';
-import { usePolling } from './use-polling';
+import { fetchConsole } from '../../lib/console-fetch';
+import { statsDtoSchema, type StatsDto } from '../../lib/stats-dto';
+import { LocalTime } from '../local-time';
+import { usePolling } from '../use-polling';
 
 /** How often the browser asks the console for fresh numbers; the next poll starts after the last ends. */
 const POLL_INTERVAL_MS = 2_000;

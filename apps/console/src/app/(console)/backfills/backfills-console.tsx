@@ -2,9 +2,9 @@
 
 import { backfillListResponseSchema, type BackfillJob } from '@dedup/contracts';
 import { useCallback, useRef, useState } from 'react';
-import { fetchConsole } from '../../lib/console-fetch';
-import { LocalTime } from '../local-time';
-import { usePolling } from '../use-polling';
+import { fetchConsole } from '../../../lib/console-fetch';
+import { LocalTime } from '../../local-time';
+import { usePolling } from '../../use-polling';
 import { BackfillCard } from './backfill-card';
 import { BackfillForm } from './backfill-form';
 
@@ -17,9 +17,16 @@ interface BackfillsConsoleProps {
   initialError: string | null;
   /** When the server read the first list (ISO-8601). */
   initialAt: string;
+  /** The signed-in role may create, pause, resume and cancel jobs; a viewer sees no such control. */
+  canOperate: boolean;
 }
 
-export function BackfillsConsole({ initialJobs, initialError, initialAt }: BackfillsConsoleProps) {
+export function BackfillsConsole({
+  initialJobs,
+  initialError,
+  initialAt,
+  canOperate,
+}: BackfillsConsoleProps) {
   const [jobs, setJobs] = useState<BackfillJob[] | null>(initialJobs);
   const [error, setError] = useState<string | null>(initialError);
   const [updatedAt, setUpdatedAt] = useState<string | null>(initialJobs === null ? null : initialAt);
@@ -82,17 +89,28 @@ export function BackfillsConsole({ initialJobs, initialError, initialAt }: Backf
         {jobs === null ? (
           <p className="muted">–</p>
         ) : jobs.length === 0 ? (
-          <p className="muted">No backfills yet. Create one below.</p>
+          <p className="muted">No backfills yet.{canOperate ? ' Create one below.' : ''}</p>
         ) : (
           jobs.map((job) =>
             job.id === null ? null : (
-              <BackfillCard key={job.id} job={{ ...job, id: job.id }} onChanged={upsert} />
+              <BackfillCard
+                key={job.id}
+                job={{ ...job, id: job.id }}
+                onChanged={upsert}
+                canOperate={canOperate}
+              />
             ),
           )
         )}
       </section>
 
-      <BackfillForm onCreated={upsert} />
+      {canOperate ? (
+        <BackfillForm onCreated={upsert} />
+      ) : (
+        <p className="muted" data-testid="read-only-note">
+          Signed in as a viewer: starting, pausing or cancelling a backfill needs the operator role.
+        </p>
+      )}
     </>
   );
 }
