@@ -2,6 +2,7 @@
 // Runs on Node 24 (scripts/with-node24.sh) with type stripping; statically imports only node:
 // builtins and local files that do the same, because it runs before `npm install` has installed anything.
 import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -225,10 +226,11 @@ async function start(withApps: boolean): Promise<number> {
     if (withApps) {
       const processorPort = env['HTTP_PORT'] ?? '3001';
       const consolePort = env['CONSOLE_PORT'] ?? '3000';
+      const signIn = await consoleSignIn();
       children.push(
         startProcess('processor', process.execPath, ['apps/processor/dist/main.js'], {
           cwd: repoRoot,
-          env: { ...env, HTTP_PORT: processorPort },
+          env: { ...env, HTTP_PORT: processorPort, CONSOLE_TOKEN_SECRET: signIn.consoleTokenSecret },
           logFile: path.join(runDir, 'processor.log'),
         }),
       );
@@ -239,7 +241,13 @@ async function start(withApps: boolean): Promise<number> {
           ['start', 'apps/console', '-p', consolePort, '-H', '127.0.0.1'],
           {
             cwd: repoRoot,
-            env: { ...env, PROCESSOR_URL: `http://127.0.0.1:${processorPort}` },
+            env: {
+              ...env,
+              PROCESSOR_URL: `http://127.0.0.1:${processorPort}`,
+              CONSOLE_TOKEN_SECRET: signIn.consoleTokenSecret,
+              AUTH_SECRET: signIn.authSecret,
+              CONSOLE_USERS_FILE: signIn.usersFile,
+            },
             logFile: path.join(runDir, 'console.log'),
           },
         ),
@@ -255,9 +263,15 @@ async function start(withApps: boolean): Promise<number> {
         }),
       );
       log('');
-      log(`console    http://127.0.0.1:${consolePort}`);
+      log(`console    http://127.0.0.1:${consolePort}/signin  (${signIn.hint})`);
       log(
         `processor  http://127.0.0.1:${processorPort}  (/api/stats, /api/backfills, /metrics, /health/ready)`,
+      );
+      // The local cluster's password is the fixed, throwaway one (docs/api.md shows it too); a
+      // DATABASE_URL of the caller's own may hold a real one, so it is referred to, not printed.
+      const tokensDb = process.env['DATABASE_URL'] === undefined ? `DATABASE_URL=${stack.databaseUrl} ` : '';
+      log(
+        `API tokens: ${tokensDb}node apps/processor/dist/cli/tokens.js create --name ci --role operator  (docs/api.md)`,
       );
       log(`kafka      ${stack.kafkaBrokers}   (try: kcat -b ${stack.kafkaBrokers} -L)`);
       log(
@@ -284,6 +298,32 @@ async function start(withApps: boolean): Promise<number> {
     throw error;
   }
   return 0;
+}
+
+/**
+ * What the console needs for sign-in (docs/access-control.md): its session key, the secret it signs
+ * the processor's console tokens with (the processor gets the same), and a users file. The secrets
+ * are new on every start unless set in the environment, so a restart ends every session; they are
+ * never printed. The users file is CONSOLE_USERS_FILE when set, else the demo users' (made once).
+ */
+async function consoleSignIn(): Promise<{
+  authSecret: string;
+  consoleTokenSecret: string;
+  usersFile: string;
+  hint: string;
+}> {
+  const given = (name: string) => (process.env[name] === '' ? undefined : process.env[name]);
+  const secret = (name: string) => given(name) ?? randomBytes(32).toString('base64url');
+  const authSecret = secret('AUTH_SECRET');
+  const consoleTokenSecret = secret('CONSOLE_TOKEN_SECRET');
+  const ownFile = given('CONSOLE_USERS_FILE');
+  if (ownFile !== undefined) {
+    log(`console users: CONSOLE_USERS_FILE=${ownFile} (no demo users made)`);
+    return { authSecret, consoleTokenSecret, usersFile: ownFile, hint: `sign in as a user of ${ownFile}` };
+  }
+  const { ensureDemoUsers } = await import('./stack/demo-users.ts');
+  const demo = await ensureDemoUsers(repoRoot, log);
+  return { authSecret, consoleTokenSecret, usersFile: demo.file, hint: 'sign in as one of the demo users' };
 }
 
 /**

@@ -99,7 +99,8 @@ export function parseRoleMap(text: string): Map<string, Role> | string {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv): ConsoleConfig {
-  const parsed = envSchema.safeParse(env);
+  // An empty variable is an unset one (docker-compose's `${X:-}` passes empty strings).
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   const problems: string[] = [];
   if (!parsed.success) problems.push(z.prettifyError(parsed.error));
   const e = parsed.data;
