@@ -55,6 +55,10 @@ const SAMPLES = {
   'tokens.create': { body: { name: 'matrix', role: 'viewer', expiresInDays: 1 } },
   'tokens.revoke': { params: { id: '999999999' } },
   'actions.list': { query: { limit: '5' } },
+  'dlq.groups': {},
+  'dlq.list': { query: { limit: '5' } },
+  'dlq.get': { params: { id: '999999999' } },
+  'dlq.discard': { body: { selection: { ids: ['999999999'] }, reason: 'matrix test' } },
 } satisfies Record<
   ApiRouteId,
   { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }

@@ -76,10 +76,51 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
   });
 
   it('answers bad requests with a 4xx that says what is wrong, and creates nothing', async () => {
+    // The live pipeline registered its topics when it started...
+    const registered = await testPool().query<{ role: string; topic: string }>(
+      `SELECT role, topic FROM pipeline_topic WHERE pipeline = $1 ORDER BY role`,
+      [name],
+    );
+    expect(registered.rows).toEqual(
+      (['dlq', 'duplicates', 'input', 'late', 'output'] as const).map((role) => ({
+        role,
+        topic: topics[role],
+      })),
+    );
+    // ... and another pipeline sharing the database did the same.
+    await testPool().query(
+      `INSERT INTO pipeline_topic (pipeline, role, topic) VALUES ($1, 'input', $2) ON CONFLICT DO NOTHING`,
+      [`${name}.other`, `${name}.other.events.raw`],
+    );
     const cases: [unknown, string][] = [
       [
         { targetTopic: topics.input, range: { kind: 'time' } },
-        `targetTopic ${topics.input} is consumed by this backfill`,
+        `targetTopic ${topics.input} is this backfill's source`,
+      ],
+      // Never into a live topic: the duplicates this product removes would reach the live output.
+      [
+        { targetTopic: topics.output, range: { kind: 'time' } },
+        `targetTopic ${topics.output} is the output topic of the live pipeline ${name}`,
+      ],
+      [
+        { targetTopic: `${name}.x`, duplicatesTopic: topics.duplicates, range: { kind: 'time' } },
+        `duplicatesTopic ${topics.duplicates} is the duplicates topic of the live pipeline`,
+      ],
+      [
+        { targetTopic: `${name}.x`, lateTopic: topics.late, range: { kind: 'time' } },
+        `lateTopic ${topics.late} is the late topic of the live pipeline`,
+      ],
+      [
+        { targetTopic: topics.dlq, range: { kind: 'time' } },
+        `targetTopic ${topics.dlq} is the dlq topic of the live pipeline`,
+      ],
+      [
+        { targetTopic: `${name}.other.events.raw`, range: { kind: 'time' } },
+        `targetTopic ${name}.other.events.raw is the input topic of pipeline ${name}.other`,
+      ],
+      [
+        { targetTopic: `${name}.x`, lateTopic: `${name}.x`, range: { kind: 'time' } },
+        `targetTopic and lateTopic are both ${name}.x`,
       ],
       [
         { targetTopic: `${name}.x`, sourceTopic: `${name}.missing`, range: { kind: 'time' } },
@@ -197,7 +238,8 @@ describe('backfills: re-run the pipeline over a topic range into a target', () =
     // Exactly once: every unique event once in the target, every re-send once in the duplicates topic.
     const out = await readExactly(target, UNIQUE);
     expect(new Set(ids(out)).size).toBe(UNIQUE);
-    const dups = (await readTopicWithKcat(topics.duplicates)).filter(
+    // The backfill's duplicates went to its own topic beside the target, not the live one.
+    const dups = (await readTopicWithKcat(`${target}.duplicates`)).filter(
       (r) => r.headers[DEDUP_HEADERS.pipeline] === `${name}.backfill.${id}`,
     );
     expect(dups).toHaveLength(TOTAL - UNIQUE);

@@ -10,6 +10,7 @@ import { requestContextMiddleware } from './platform/http/request-context';
 import { ConfigError, loadConfig } from './platform/config/app-config';
 import { JsonLogger } from './platform/logging/json-logger';
 import { shutdownTelemetry } from './platform/telemetry/telemetry';
+import { PipelineTopicsRepository } from './adapters/postgres/pipeline-topics.repository';
 import { PipelineService } from './data-plane/pipeline/pipeline.service';
 import { StateExpiryService } from './data-plane/state/state-expiry.service';
 import { BackfillService } from './control-plane/backfills/backfill.service';
@@ -32,6 +33,8 @@ async function bootstrap(): Promise<void> {
   logger.write('info', 'http listening', { url: `http://${config.http.host}:${config.http.port}` });
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.
   await app.get(PipelineService).start();
+  // Known to every processor sharing the database, so none of them backfills into these topics.
+  await app.get(PipelineTopicsRepository).register(config.pipeline.name, config.topics);
   app.get(StateExpiryService).start();
   app.get(BackfillService).start();
 }

@@ -10,6 +10,16 @@ import {
   type Role,
 } from './access';
 import { backfillJobSchema, backfillListResponseSchema, createBackfillRequestSchema } from './backfill';
+import {
+  dlqDiscardRequestSchema,
+  dlqDiscardResponseSchema,
+  dlqGroupsQuerySchema,
+  dlqGroupsResponseSchema,
+  dlqListQuerySchema,
+  dlqListResponseSchema,
+  dlqParamsSchema,
+  dlqRecordSchema,
+} from './dlq';
 import { statsResponseSchema } from './stats';
 
 /**
@@ -228,6 +238,50 @@ export const API_ROUTES = {
     response: actionListResponseSchema,
     successStatus: 200,
     errors: [400],
+  },
+  'dlq.groups': {
+    method: 'GET',
+    path: '/api/dlq/groups',
+    summary: 'DLQ records grouped by the fingerprint of their cause, largest first, with 24 h sparklines',
+    access: 'viewer',
+    logged: false,
+    query: dlqGroupsQuerySchema,
+    response: dlqGroupsResponseSchema,
+    successStatus: 200,
+    errors: [400],
+  },
+  'dlq.list': {
+    method: 'GET',
+    path: '/api/dlq',
+    summary: 'DLQ records, newest failure first, filtered; cursor-paginated',
+    access: 'viewer',
+    logged: false,
+    query: dlqListQuerySchema,
+    response: dlqListResponseSchema,
+    successStatus: 200,
+    errors: [400],
+  },
+  'dlq.get': {
+    method: 'GET',
+    path: '/api/dlq/:id',
+    summary: 'One DLQ record whole: key, value and headers as sent, the error and its history',
+    access: 'viewer',
+    logged: false,
+    params: dlqParamsSchema,
+    response: dlqRecordSchema,
+    successStatus: 200,
+    errors: [400, 404],
+  },
+  'dlq.discard': {
+    method: 'POST',
+    path: '/api/dlq/discard',
+    summary: 'Discards open or quarantined DLQ records (listed, or all matching a filter), with a reason',
+    access: 'operator',
+    logged: true,
+    body: dlqDiscardRequestSchema,
+    response: dlqDiscardResponseSchema,
+    successStatus: 200,
+    errors: [400, 413, 415],
   },
 } as const satisfies Record<string, ApiRouteSpec>;
 

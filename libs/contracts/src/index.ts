@@ -6,3 +6,4 @@ export * from './backfill';
 export * from './access';
 export * from './api-routes';
 export * from './openapi';
+export * from './dlq';

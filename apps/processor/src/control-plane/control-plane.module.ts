@@ -14,6 +14,9 @@ import { RateLimits } from './auth/rate-limits';
 import { BackfillController } from './backfills/backfill.controller';
 import { BackfillRepository } from './backfills/backfill.repository';
 import { BackfillService } from './backfills/backfill.service';
+import { DlqController } from './dlq/dlq.controller';
+import { DlqRepository } from './dlq/dlq.repository';
+import { DlqService } from './dlq/dlq.service';
 import { HealthController } from './health/health.controller';
 import { StatsController } from './stats/stats.controller';
 import { StatsRepository } from './stats/stats.repository';
@@ -34,6 +37,7 @@ import { TokensService } from './tokens/tokens.service';
     AuthController,
     StatsController,
     BackfillController,
+    DlqController,
     TokensController,
     ActionsController,
   ],
@@ -48,6 +52,8 @@ import { TokensService } from './tokens/tokens.service';
     StatsRepository,
     BackfillRepository,
     BackfillService,
+    DlqRepository,
+    DlqService,
     TokensRepository,
     TokensService,
   ],

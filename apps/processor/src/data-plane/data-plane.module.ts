@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { StateCache } from '@dedup/core';
 import { KafkaAdapter } from '../adapters/kafka/kafka.adapter';
+import { PipelineTopicsRepository } from '../adapters/postgres/pipeline-topics.repository';
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { DedupRepository } from './dedup.repository';
 import { BatchDecider } from './pipeline/batch-decider';
@@ -24,7 +25,8 @@ import { StateExpiryService } from './state/state-expiry.service';
     PipelineService,
     StateExpiryRepository,
     StateExpiryService,
+    PipelineTopicsRepository,
   ],
-  exports: [KafkaAdapter, PipelineService, StateExpiryService],
+  exports: [KafkaAdapter, PipelineService, StateExpiryService, PipelineTopicsRepository],
 })
 export class DataPlaneModule {}

@@ -8,6 +8,7 @@ import { ApproximateMode1764000000003 } from './migrations/1764000000003-approxi
 import { PipelineWatermarkPerPartition1764000000004 } from './migrations/1764000000004-pipeline-watermark-per-partition';
 import { BackfillsAndActionLog1764000000005 } from './migrations/1764000000005-backfills-and-action-log';
 import { AccessControl1764000000006 } from './migrations/1764000000006-access-control';
+import { DlqTriageAndPipelineTopics1764000000007 } from './migrations/1764000000007-dlq-triage-and-pipeline-topics';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -18,6 +19,7 @@ export const MIGRATIONS = [
   PipelineWatermarkPerPartition1764000000004,
   BackfillsAndActionLog1764000000005,
   AccessControl1764000000006,
+  DlqTriageAndPipelineTopics1764000000007,
 ];
 
 /**

@@ -10,6 +10,7 @@ import { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
+import { PipelineTopicsRepository } from '../../adapters/postgres/pipeline-topics.repository';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import {
@@ -76,6 +77,7 @@ export class BackfillService {
     @Inject(KafkaAdapter) private readonly kafka: KafkaAdapter,
     @Inject(DataSource) private readonly dataSource: DataSource,
     @Inject(MetricsService) private readonly metrics: MetricsService,
+    @Inject(PipelineTopicsRepository) private readonly pipelineTopics: PipelineTopicsRepository,
     private readonly logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'backfill-supervisor', pipeline: config.pipeline.name });
@@ -303,26 +305,64 @@ export class BackfillService {
     };
   }
 
+  /**
+   * Every topic a backfill must not write into, with who uses it: this pipeline's (from the config,
+   * so even before it registered), every pipeline's that shares the database (pipeline_topic), and
+   * the source and outputs of this pipeline's running and paused backfills.
+   */
+  private async topicOwners(): Promise<Map<string, string>> {
+    const owners = new Map<string, string>();
+    const live = this.config.pipeline.name;
+    for (const [role, topic] of Object.entries(this.config.topics)) {
+      owners.set(topic, `the ${role} topic of the live pipeline ${live}`);
+    }
+    for (const t of await this.pipelineTopics.all()) {
+      if (!owners.has(t.topic)) owners.set(t.topic, `the ${t.role} topic of pipeline ${t.pipeline}`);
+    }
+    for (const job of await this.repository.list(live, ['running', 'paused'])) {
+      const uses = [
+        ['source', job.sourceTopic],
+        ['target', job.targetTopic],
+        ['duplicates topic', job.duplicatesTopic],
+        ['late topic', job.lateTopic],
+      ] as const;
+      for (const [what, topic] of uses) {
+        if (!owners.has(topic)) owners.set(topic, `the ${what} of backfill ${job.id} (${job.status})`);
+      }
+    }
+    return owners;
+  }
+
   /** Checks a request against the topics and resolves its range to offsets. */
   private async plan(request: ParsedBackfillRequest, actor: string | null): Promise<NewBackfill> {
     const topics = this.config.topics;
     const sourceTopic = request.sourceTopic ?? topics.input;
-    const duplicatesTopic = request.duplicatesTopic ?? topics.duplicates;
-    const lateTopic = request.lateTopic ?? topics.late;
-    // Writing into a topic the live pipeline (or the job itself) consumes would feed records back in.
-    const consumed = new Set([sourceTopic, topics.input]);
-    for (const [field, topic] of [
+    // A backfill's duplicates and late records go to topics of its own, beside its target: the live
+    // duplicates and late topics feed the live pipeline's alerts and consumers (issue 14).
+    const duplicatesTopic = request.duplicatesTopic ?? `${request.targetTopic}.duplicates`;
+    const lateTopic = request.lateTopic ?? `${request.targetTopic}.late`;
+    const written = [
       ['targetTopic', request.targetTopic],
       ['duplicatesTopic', duplicatesTopic],
       ['lateTopic', lateTopic],
-    ] as const) {
-      if (consumed.has(topic)) {
+    ] as const;
+    const owners = await this.topicOwners();
+    for (const [field, topic] of written) {
+      if (topic === sourceTopic) {
+        throw new BackfillRequestError(`${field} ${topic} is this backfill's source; choose another topic`);
+      }
+      const owner = owners.get(topic);
+      if (owner !== undefined) {
         throw new BackfillRequestError(
-          `${field} ${topic} is consumed by ${topic === sourceTopic ? 'this backfill' : 'the live pipeline'}; choose another topic`,
+          `${field} ${topic} is ${owner}: a backfill never writes into a topic a pipeline or another backfill uses; choose another topic`,
         );
       }
-      if (topic === topics.dlq)
-        throw new BackfillRequestError(`${field} ${topic} is the DLQ topic; choose another topic`);
+      const twin = written.find(([other, t]) => other !== field && t === topic);
+      if (twin !== undefined) {
+        throw new BackfillRequestError(
+          `${field} and ${twin[0]} are both ${topic}; each needs a topic of its own`,
+        );
+      }
     }
     const log = await this.kafka.topicOffsets(sourceTopic);
     if (log === null) throw new BackfillRequestError(`source topic ${sourceTopic} does not exist`);

@@ -1,0 +1,164 @@
+import { z } from 'zod';
+
+/**
+ * DLQ triage (issue 14; docs/dlq.md): the dead-letter records of the pipeline, grouped by a
+ * fingerprint of their cause (the error type and its message with quoted text and digits masked),
+ * listed with filters, inspected whole, and discarded with a reason. Replay is its own set of routes.
+ */
+
+export const DLQ_STATUSES = [
+  'open',
+  'replaying',
+  'replayed',
+  'discarded',
+  'quarantined',
+  'resolved',
+] as const;
+export type DlqStatus = (typeof DLQ_STATUSES)[number];
+
+const id = z.string().regex(/^\d{1,18}$/, 'an id: a whole number');
+export const dlqFingerprintSchema = z.string().regex(/^[0-9a-f]{16}$/, 'a fingerprint: 16 hex characters');
+const instant = z.iso.datetime({ offset: true, message: 'an ISO-8601 date-time, e.g. 2026-12-01T00:00:00Z' });
+
+/** One group of records that failed for the same cause. */
+export const dlqGroupSchema = z.object({
+  fingerprint: z.string(),
+  errorType: z.string(),
+  /** The normalised message, e.g. `schema_violation: event_time: Invalid input`. */
+  cause: z.string(),
+  count: z.number().int(),
+  firstFailureAt: z.string(),
+  lastFailureAt: z.string(),
+  /** The newest record of the group, to open as an example. */
+  sampleId: z.string(),
+  /** The raw message of that record (the cause masks quoted text and numbers). */
+  sampleMessage: z.string(),
+  sourceTopics: z.array(z.string()),
+  /** Records per hour over the last 24 hours, oldest first (24 numbers): the group's sparkline. */
+  lastDay: z.array(z.number().int()),
+});
+export type DlqGroup = z.infer<typeof dlqGroupSchema>;
+
+export const dlqGroupsQuerySchema = z.strictObject({
+  status: z.enum(DLQ_STATUSES).default('open'),
+});
+export type DlqGroupsQuery = z.input<typeof dlqGroupsQuerySchema>;
+
+export const dlqGroupsResponseSchema = z.object({
+  status: z.enum(DLQ_STATUSES),
+  /** Records in that status, and when the oldest of them first failed (null when none). */
+  total: z.number().int(),
+  oldestFailureAt: z.string().nullable(),
+  /** Largest groups first; at most 200. */
+  groups: z.array(dlqGroupSchema),
+});
+export type DlqGroupsResponse = z.infer<typeof dlqGroupsResponseSchema>;
+
+/** A record in a list: what triage needs to pick it, without its bytes. */
+export const dlqRecordSummarySchema = z.object({
+  id: z.string(),
+  status: z.enum(DLQ_STATUSES),
+  fingerprint: z.string(),
+  errorType: z.string(),
+  errorMessage: z.string(),
+  sourceTopic: z.string(),
+  sourcePartition: z.number().int(),
+  sourceOffset: z.string(),
+  attempts: z.number().int(),
+  firstFailureAt: z.string(),
+  lastFailureAt: z.string(),
+  traceId: z.string().nullable(),
+  /** The value's first 160 characters as text (U+FFFD for bytes that are not UTF-8); null without one. */
+  valuePreview: z.string().nullable(),
+});
+export type DlqRecordSummary = z.infer<typeof dlqRecordSummarySchema>;
+
+/** `GET /api/dlq` filters; newest failure first; `cursor` from the previous page's `nextCursor`. */
+export const dlqListQuerySchema = z.strictObject({
+  status: z.enum(DLQ_STATUSES).optional(),
+  fingerprint: dlqFingerprintSchema.optional(),
+  errorType: z.string().max(100).optional(),
+  sourceTopic: z.string().max(249).optional(),
+  sourcePartition: z.coerce.number().int().min(0).max(1_000_000).optional(),
+  /** Last failure at or after / before. */
+  from: instant.optional(),
+  to: instant.optional(),
+  /** Text the record's value contains (case-insensitive). */
+  q: z.string().min(1).max(200).optional(),
+  cursor: z
+    .string()
+    .regex(/^\d{1,18}$/, 'a cursor from a previous page')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+});
+export type DlqListQuery = z.input<typeof dlqListQuerySchema>;
+
+export const dlqListResponseSchema = z.object({
+  records: z.array(dlqRecordSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type DlqListResponse = z.infer<typeof dlqListResponseSchema>;
+
+/** One record whole: its bytes as the producer sent them, and its history. */
+export const dlqRecordSchema = dlqRecordSummarySchema.extend({
+  cause: z.string(),
+  pipeline: z.string(),
+  pipelineVersion: z.string(),
+  /** The key and value as text when they are UTF-8, else null (then see the base64 fields). */
+  key: z.string().nullable(),
+  value: z.string().nullable(),
+  keyBase64: z.string().nullable(),
+  valueBase64: z.string().nullable(),
+  headers: z.record(z.string(), z.string()),
+  /** The field paths the error names (`event_time`, `payload.amount`), for the console to mark. */
+  invalidFields: z.array(z.string()),
+  statusChangedAt: z.string().nullable(),
+  statusChangedBy: z.string().nullable(),
+  statusReason: z.string().nullable(),
+});
+export type DlqRecord = z.infer<typeof dlqRecordSchema>;
+
+/**
+ * What a DLQ action applies to: listed records, or every record matching a filter (a group is
+ * `{ fingerprint }`). Only records in a status the action allows are touched.
+ */
+export const dlqSelectionSchema = z.union([
+  z.strictObject({ ids: z.array(id).min(1).max(1_000) }),
+  z.strictObject({
+    filter: dlqListQuerySchema.pick({
+      fingerprint: true,
+      errorType: true,
+      sourceTopic: true,
+      sourcePartition: true,
+      from: true,
+      to: true,
+      q: true,
+    }),
+  }),
+]);
+export type DlqSelection = z.input<typeof dlqSelectionSchema>;
+
+/** `POST /api/dlq/discard`: open or quarantined records become `discarded`, with the reason. */
+export const dlqDiscardRequestSchema = z.strictObject({
+  selection: dlqSelectionSchema,
+  reason: z.string().trim().min(3, 'say why, in a few words').max(500),
+});
+export type DlqDiscardRequest = z.input<typeof dlqDiscardRequestSchema>;
+
+export const dlqDiscardResponseSchema = z.object({
+  /** Records that were discarded by this call (others in the selection were in another status). */
+  discarded: z.number().int(),
+});
+export type DlqDiscardResponse = z.infer<typeof dlqDiscardResponseSchema>;
+
+/** The field paths a schema_violation message names: `a.b: …; c: …` → [`a.b`, `c`]. */
+export function invalidFieldsOf(errorType: string, message: string): string[] {
+  if (errorType !== 'schema_violation') return [];
+  const fields = message
+    .split('; ')
+    .map((part) => /^([A-Za-z0-9_.]+): /.exec(part)?.[1])
+    .filter((f): f is string => f !== undefined && f !== '(root)');
+  return [...new Set(fields)];
+}
+
+export const dlqParamsSchema = z.strictObject({ id });
