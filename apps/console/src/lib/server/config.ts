@@ -39,7 +39,7 @@ const envSchema = z.object({
   AUTH_OIDC_CLIENT_SECRET: optionalText,
   /** The button's label on the sign-in page. */
   AUTH_OIDC_NAME: z.string().trim().min(1).max(60).default('Single sign-on'),
-  /** The ID-token / userinfo claim that carries the person's groups or roles. */
+  /** The ID-token claim that carries the person's groups or roles. */
   AUTH_OIDC_ROLE_CLAIM: z.string().trim().min(1).default('groups'),
   /** `claim-value=role,…`; e.g. `dedup-admins=admin,sre=operator,eng=viewer`. */
   AUTH_OIDC_ROLE_MAP: z.string().trim().default(''),

@@ -1,7 +1,8 @@
 import { roleAllows, type Role } from '@dedup/contracts';
 
 /*
- * The role of a person signed in through OIDC, from one claim of their ID token or userinfo
+ * The role of a person signed in through OIDC, from one claim of their ID token (Auth.js reads the
+ * ID token's claims, not userinfo: the provider must put the claim in the ID token)
  * (AUTH_OIDC_ROLE_CLAIM, e.g. `groups`): the highest role any of its values maps to
  * (AUTH_OIDC_ROLE_MAP), else the default role, else none (they may not sign in). Pure.
  */
