@@ -70,6 +70,9 @@ export const dlqRecordSummarySchema = z.object({
   traceId: z.string().nullable(),
   /** The value's first 160 characters as text (U+FFFD for bytes that are not UTF-8); null without one. */
   valuePreview: z.string().nullable(),
+  /** Who last changed the status and why (a discard's reason); null while it never changed. */
+  statusChangedBy: z.string().nullable(),
+  statusReason: z.string().nullable(),
 });
 export type DlqRecordSummary = z.infer<typeof dlqRecordSummarySchema>;
 
@@ -113,8 +116,6 @@ export const dlqRecordSchema = dlqRecordSummarySchema.extend({
   /** The field paths the error names (`event_time`, `payload.amount`), for the console to mark. */
   invalidFields: z.array(z.string()),
   statusChangedAt: z.string().nullable(),
-  statusChangedBy: z.string().nullable(),
-  statusReason: z.string().nullable(),
 });
 export type DlqRecord = z.infer<typeof dlqRecordSchema>;
 
@@ -126,6 +127,7 @@ export const dlqSelectionSchema = z.union([
   z.strictObject({ ids: z.array(id).min(1).max(1_000) }),
   z.strictObject({
     filter: dlqListQuerySchema.pick({
+      status: true,
       fingerprint: true,
       errorType: true,
       sourceTopic: true,

@@ -6,6 +6,7 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/', label: 'Overview' },
   { href: '/backfills', label: 'Backfills' },
+  { href: '/dlq', label: 'Dead letters' },
   { href: '/activity', label: 'Activity' },
 ] as const;
 

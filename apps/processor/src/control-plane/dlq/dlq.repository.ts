@@ -34,6 +34,8 @@ interface SummaryRow {
   last_failure_at: Date;
   trace_id: string | null;
   value_head: Buffer | null;
+  status_changed_by: string | null;
+  status_reason: string | null;
 }
 
 interface RecordRow extends SummaryRow {
@@ -44,13 +46,11 @@ interface RecordRow extends SummaryRow {
   original_value: Buffer | null;
   original_headers: Record<string, string>;
   status_changed_at: Date | null;
-  status_changed_by: string | null;
-  status_reason: string | null;
 }
 
 const SUMMARY_COLUMNS = `id::text, status, fingerprint, error_type, error_message, source_topic, source_partition,
   source_offset::text, attempts, first_failure_at, last_failure_at, trace_id,
-  substring(original_value FROM 1 FOR 640) AS value_head`;
+  substring(original_value FROM 1 FOR 640) AS value_head, status_changed_by, status_reason`;
 
 /** Enough bytes for 160 characters of UTF-8 text. */
 const PREVIEW_CHARS = 160;
@@ -155,7 +155,7 @@ export class DlqRepository {
   async get(pipeline: string, id: string): Promise<DlqRecord | null> {
     const rows: RecordRow[] = await this.dataSource.query(
       `SELECT ${SUMMARY_COLUMNS}, cause, pipeline, pipeline_version, original_key, original_value, original_headers,
-              status_changed_at, status_changed_by, status_reason
+              status_changed_at
          FROM dlq_record WHERE pipeline = $1 AND id = $2`,
       [pipeline, id],
     );
@@ -173,8 +173,6 @@ export class DlqRepository {
       headers: r.original_headers,
       invalidFields: invalidFieldsOf(r.error_type, r.error_message),
       statusChangedAt: r.status_changed_at?.toISOString() ?? null,
-      statusChangedBy: r.status_changed_by,
-      statusReason: r.status_reason,
     };
   }
 
@@ -194,7 +192,7 @@ export class DlqRepository {
             where: ['pipeline = $1', 'id = ANY($2::bigint[])'],
             params: [pipeline, selection.ids] as unknown[],
           }
-        : whereOf(pipeline, { ...selection.filter, status: undefined });
+        : whereOf(pipeline, selection.filter);
     params.push(change.from, change.to, change.by, change.reason);
     const n = params.length;
     where.push(`status = ANY($${n - 3}::text[])`);
@@ -248,6 +246,8 @@ function toSummary(r: SummaryRow): DlqRecordSummary {
     lastFailureAt: r.last_failure_at.toISOString(),
     traceId: r.trace_id,
     valuePreview: r.value_head === null ? null : lenient.decode(r.value_head).slice(0, PREVIEW_CHARS),
+    statusChangedBy: r.status_changed_by,
+    statusReason: r.status_reason,
   };
 }
 

@@ -1,0 +1,166 @@
+'use client';
+
+import type { DlqRecordSummary } from '@dedup/contracts';
+import Link from 'next/link';
+import { useState } from 'react';
+import {
+  isDiscardable,
+  previewText,
+  recordHref,
+  recordsText,
+  selectedQuestion,
+  type DlqView,
+} from '../../../lib/dlq-view';
+import { LocalTime } from '../../local-time';
+import { DiscardDialog } from './discard-dialog';
+import { useDiscardFeedback } from './discard-feedback';
+import { useHydrated } from './use-hydrated';
+
+interface DlqRecordsTableProps {
+  records: readonly DlqRecordSummary[];
+  view: DlqView;
+  /** Operators get a checkbox per open or quarantined row and "Discard selected…"; viewers neither. */
+  canOperate: boolean;
+  /** Each group's cause by fingerprint, to state a discard's scope in words. */
+  causes: Readonly<Record<string, string>>;
+}
+
+/** One page of records; the id opens the record in the drawer (`?id=`), filters kept. */
+export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecordsTableProps) {
+  const hydrated = useHydrated();
+  const report = useDiscardFeedback();
+  const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
+  const [confirming, setConfirming] = useState(false);
+
+  const selectable = canOperate ? records.filter((r) => isDiscardable(r.status)) : [];
+  // Rows a refresh removed (discarded elsewhere, another page) drop out of the selection.
+  const chosen = selectable.filter((r) => selected.has(r.id));
+  const allChosen = selectable.length > 0 && chosen.length === selectable.length;
+
+  const toggle = (id: string, on: boolean): void => {
+    setSelected((previous) => {
+      const next = new Set(previous);
+      if (on) next.add(id);
+      else next.delete(id);
+      return next;
+    });
+  };
+
+  return (
+    <>
+      {selectable.length > 0 && (
+        <div className="dlq-selection-bar">
+          <span className="muted" data-testid="dlq-selected-count">
+            {chosen.length === 0
+              ? 'Select records to discard them.'
+              : `${recordsText(chosen.length)} selected`}
+          </span>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!hydrated || chosen.length === 0}
+            onClick={() => {
+              report(null);
+              setConfirming(true);
+            }}
+          >
+            Discard selected…
+          </button>
+        </div>
+      )}
+      <div className="table-scroll">
+        <table className="table dlq-table" aria-label="DLQ records">
+          <thead>
+            <tr>
+              {canOperate && (
+                <th scope="col" className="dlq-check">
+                  {selectable.length > 0 && (
+                    <input
+                      type="checkbox"
+                      aria-label="Select all records on this page"
+                      checked={allChosen}
+                      disabled={!hydrated}
+                      onChange={(event) =>
+                        setSelected(new Set(event.target.checked ? selectable.map((r) => r.id) : []))
+                      }
+                    />
+                  )}
+                </th>
+              )}
+              <th scope="col" className="num">
+                Id
+              </th>
+              <th scope="col">Last failure</th>
+              <th scope="col">Error</th>
+              <th scope="col">Source</th>
+              <th scope="col" className="num">
+                Attempts
+              </th>
+              <th scope="col">Status</th>
+              <th scope="col">Value</th>
+            </tr>
+          </thead>
+          <tbody>
+            {records.map((record) => (
+              <tr
+                key={record.id}
+                className={record.id === view.id ? 'dlq-row-open' : undefined}
+                data-testid={`dlq-record-${record.id}`}
+              >
+                {canOperate && (
+                  <td className="dlq-check">
+                    {isDiscardable(record.status) && (
+                      <input
+                        type="checkbox"
+                        aria-label={`Select record ${record.id}`}
+                        checked={selected.has(record.id)}
+                        disabled={!hydrated}
+                        onChange={(event) => toggle(record.id, event.target.checked)}
+                      />
+                    )}
+                  </td>
+                )}
+                <td className="num">
+                  <Link href={recordHref(view, record.id)} scroll={false} title="Open this record">
+                    {record.id}
+                  </Link>
+                </td>
+                <td className="activity-when">
+                  <LocalTime iso={record.lastFailureAt} show="datetime" />
+                </td>
+                <td className="dlq-error">
+                  <code>{record.errorType}</code>
+                  <span className="activity-sub">{record.errorMessage}</span>
+                </td>
+                <td className="dlq-coords">
+                  {record.sourceTopic}
+                  <span className="activity-sub">
+                    partition {record.sourcePartition} · offset {record.sourceOffset}
+                  </span>
+                </td>
+                <td className="num">{record.attempts}</td>
+                <td>
+                  <span className={`status dlq-status-${record.status}`}>{record.status}</span>
+                </td>
+                <td className="dlq-preview">
+                  <code>{previewText(record.valuePreview)}</code>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
+      {confirming && chosen.length > 0 && (
+        <DiscardDialog
+          question={selectedQuestion(chosen, (fingerprint) => causes[fingerprint])}
+          hint="Only records still open or quarantined are discarded. The reason is kept with each record and in the action log."
+          confirmLabel={`Discard ${recordsText(chosen.length)}`}
+          selection={{ ids: chosen.map((r) => r.id) }}
+          asked={chosen.length}
+          onClose={() => setConfirming(false)}
+          onDiscarded={() => setSelected(new Set())}
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,171 @@
+import type { DlqGroupsResponse } from '@dedup/contracts';
+import type { Metadata } from 'next';
+import Link from 'next/link';
+import {
+  closeRecordHref,
+  dlqFormValues,
+  listQuery,
+  newestHref,
+  olderHref,
+  parseDlqView,
+  statusHref,
+  SWITCH_STATUSES,
+  type DlqView,
+  type SearchParams,
+} from '../../../lib/dlq-view';
+import type { ProcessorResult } from '../../../lib/server/api-client';
+import { dlqGroups, getDlqRecord, listDlq } from '../../../lib/server/dlq-client';
+import { can, requirePageSession } from '../../../lib/server/page-session';
+import { DiscardFeedback } from './discard-feedback';
+import { DlqFilters } from './dlq-filters';
+import { DlqGroupsTable } from './dlq-groups-table';
+import { DlqOpenSummary, type OpenTotals } from './dlq-open-summary';
+import { DlqRecordDrawer } from './dlq-record-drawer';
+import { DlqRecordsTable } from './dlq-records-table';
+
+export const metadata: Metadata = { title: 'Dead letters · Dedup operator' };
+
+// Read per request: a prerendered page would be stale from the start.
+export const dynamic = 'force-dynamic';
+
+interface DlqPageProps {
+  searchParams: Promise<SearchParams>;
+}
+
+/**
+ * DLQ triage: the records that failed, grouped by cause, listed with filters, one opened whole in a
+ * drawer. Everything the view shows is in the URL (status, filters, page, open record), so it can be
+ * shared and reloaded; one server round trip per view. Operators discard, with a reason.
+ */
+export default async function DlqPage({ searchParams }: DlqPageProps) {
+  const caller = await requirePageSession();
+  const { view, problems } = parseDlqView(await searchParams);
+  const canOperate = can(caller, 'operator');
+  const [groups, openGroups, records, record] = await Promise.all([
+    dlqGroups(caller, view.status),
+    view.status === 'open' ? null : dlqGroups(caller, 'open'),
+    listDlq(caller, listQuery(view)),
+    view.id === undefined ? null : getDlqRecord(caller, view.id),
+  ]);
+  const nowMs = Date.now();
+  const groupList = groups.ok ? groups.value.groups : [];
+  const causes = Object.fromEntries(groupList.map((g) => [g.fingerprint, g.cause]));
+  const fingerprint = view.filters.fingerprint;
+
+  return (
+    <>
+      <h1 className="title">Dead letters</h1>
+      <p className="muted lede">
+        Records the pipeline could not process, grouped by the cause of their failure. Open one to see what
+        was sent and why it failed.
+      </p>
+      <DlqOpenSummary totals={openTotals(openGroups ?? groups)} nowMs={nowMs} />
+      <StatusSwitch view={view} />
+      {problems.length > 0 && (
+        <div className="banner banner-warning" role="status" data-testid="dlq-problems">
+          <strong>Some filters were left out:</strong>
+          <ul className="activity-problems">
+            {problems.map((problem) => (
+              <li key={problem}>{problem}</li>
+            ))}
+          </ul>
+        </div>
+      )}
+
+      <DiscardFeedback>
+        <section className="dlq-section" aria-labelledby="dlq-groups-title">
+          <h2 id="dlq-groups-title" className="section-title">
+            Groups
+          </h2>
+          {!groups.ok ? (
+            <div className="banner" role="alert" data-testid="processor-error">
+              <strong>Could not read the groups.</strong> {groups.error.message}
+            </div>
+          ) : groupList.length === 0 ? (
+            <p className="panel activity-empty" data-testid="dlq-groups-empty">
+              No {view.status} records.
+            </p>
+          ) : (
+            <DlqGroupsTable groups={groupList} view={view} canOperate={canOperate} />
+          )}
+        </section>
+
+        <section className="dlq-section" aria-labelledby="dlq-records-title">
+          <h2 id="dlq-records-title" className="section-title">
+            Records
+          </h2>
+          <DlqFilters
+            values={dlqFormValues(view)}
+            groupCause={fingerprint === undefined ? null : (causes[fingerprint] ?? null)}
+            errorTypes={[...new Set(groupList.map((g) => g.errorType))].sort()}
+            sourceTopics={[...new Set(groupList.flatMap((g) => g.sourceTopics))].sort()}
+          />
+          {!records.ok ? (
+            <div className="banner" role="alert" data-testid="processor-error">
+              <strong>Could not read the records.</strong> {records.error.message}
+            </div>
+          ) : records.value.records.length === 0 ? (
+            <p className="panel activity-empty" data-testid="dlq-records-empty">
+              No records match these filters.
+            </p>
+          ) : (
+            <DlqRecordsTable
+              records={records.value.records}
+              view={view}
+              canOperate={canOperate}
+              causes={causes}
+            />
+          )}
+          {records.ok && (view.cursor !== undefined || records.value.nextCursor !== null) && (
+            <nav className="button-row activity-pages" aria-label="Pages of DLQ records">
+              {view.cursor !== undefined && (
+                <Link href={newestHref(view)} className="button">
+                  Newest
+                </Link>
+              )}
+              {records.value.nextCursor !== null && (
+                <Link href={olderHref(view, records.value.nextCursor)} className="button" rel="next">
+                  Older →
+                </Link>
+              )}
+            </nav>
+          )}
+        </section>
+      </DiscardFeedback>
+
+      {view.id !== undefined && record !== null && (
+        <DlqRecordDrawer
+          id={view.id}
+          answer={
+            record.ok ? { ok: true, record: record.value } : { ok: false, message: record.error.message }
+          }
+          closeHref={closeRecordHref(view)}
+        />
+      )}
+    </>
+  );
+}
+
+function openTotals(result: ProcessorResult<DlqGroupsResponse>): OpenTotals {
+  return result.ok ? { ok: true, value: result.value } : { ok: false, message: result.error.message };
+}
+
+/** Which status the groups and records show; the filters are kept across a switch. */
+function StatusSwitch({ view }: { view: DlqView }) {
+  const statuses: readonly string[] = SWITCH_STATUSES;
+  const shown = statuses.includes(view.status) ? SWITCH_STATUSES : [...SWITCH_STATUSES, view.status];
+  return (
+    <nav className="dlq-status-switch" aria-label="Record status">
+      {shown.map((status) => (
+        <Link
+          key={status}
+          href={statusHref(view, status)}
+          className="nav-link"
+          aria-current={status === view.status ? 'page' : undefined}
+        >
+          {status}
+        </Link>
+      ))}
+    </nav>
+  );
+}
