@@ -1,4 +1,9 @@
-import { DEFAULT_PIPELINE_SEMANTICS, inputEventSchema, type InputEvent } from '@dedup/contracts';
+import {
+  DEFAULT_PIPELINE_SEMANTICS,
+  inputEventSchema,
+  type InputEvent,
+  type PipelineSemantics,
+} from '@dedup/contracts';
 import type { RecordCoordinates } from './coordinates';
 
 /**
@@ -19,6 +24,16 @@ export interface ValidRecord {
   readonly kind: 'valid';
   readonly coords: RecordCoordinates;
   readonly event: InputEvent;
+  /**
+   * A DLQ record sent back through the pipeline by a replay run (docs/adr/0009). It failed when it
+   * first arrived, so its lateness is the DLQ's, not its source's: it is never `late`. A record that
+   * would be is windowed at the lateness horizon (`effectiveEventTime`), like the oldest record that
+   * is still on time, so its claims outlive the expiry sweep's horizon; with a tumbling window, whose
+   * scope is its bucket, a record whose bucket is past the horizon has no state to check or claim
+   * and is `unique`. It moves no watermark and no partition's activity. Set by the processor only for
+   * a replay it verified.
+   */
+  readonly replay?: true;
 }
 
 export interface InvalidRecord {
@@ -101,6 +116,36 @@ export function parseRecord(
     }
   }
   return { kind: 'valid', coords, event };
+}
+
+/**
+ * The event time a record is windowed at: its own, or for a replayed DLQ record with a sliding or
+ * session window the lateness horizon (`watermark - allowedLateness`) when that is later: the record
+ * is judged as the oldest record still on time (see `ValidRecord.replay`).
+ */
+export function effectiveEventTime(
+  record: ValidRecord,
+  watermark: number | null,
+  semantics: Pick<PipelineSemantics, 'allowedLatenessMs' | 'window'>,
+): number {
+  const t = record.event.event_time;
+  if (record.replay !== true || watermark === null || semantics.window.kind === 'tumbling') return t;
+  return Math.max(t, watermark - semantics.allowedLatenessMs);
+}
+
+/**
+ * A replayed record with a tumbling window whose bucket ends at or before the lateness horizon: its
+ * state may already be swept, so it neither reads nor claims any (it is `unique`).
+ */
+export function replayPastItsWindow(
+  record: ValidRecord,
+  watermark: number | null,
+  semantics: Pick<PipelineSemantics, 'allowedLatenessMs' | 'window'>,
+): boolean {
+  const window = semantics.window;
+  if (record.replay !== true || watermark === null || window.kind !== 'tumbling') return false;
+  const bucketEnd = (Math.floor(record.event.event_time / window.sizeMs) + 1) * window.sizeMs;
+  return bucketEnd <= watermark - semantics.allowedLatenessMs;
 }
 
 /** ISO-8601 when representable; epoch ms up to 2^53 can lie beyond Date's range (±8.64e15 ms). */

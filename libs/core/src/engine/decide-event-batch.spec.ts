@@ -766,3 +766,44 @@ describe('docs/semantics.md worked examples', () => {
     expect(p.states.get('event_id:A')?.expiresAt).toBe(at(13, 50));
   });
 });
+
+describe('decideEventBatch: replayed DLQ records (docs/adr/0009)', () => {
+  const replayed = (event_id: string, event_time: number): ParsedRecord => ({
+    kind: 'valid',
+    coords: { topic: 'raw', partition: 0, offset: '0' },
+    replay: true,
+    event: { event_id, event_time, event_type: 'order.created', payload: {}, schema_version: 1 },
+  });
+
+  it('is never late: windowed at the lateness horizon, its claim outlives the sweep', () => {
+    const p = pipeline({ window: { kind: 'sliding', sizeMs: 100 }, allowedLatenessMs: 50 }, { prune: true });
+    p.send({}, ev('live', 10_000));
+    expect(p.watermark).toBe(10_000);
+    const [first] = p.send({}, replayed('old', 1_000));
+    expect(first).toMatchObject({ outcome: 'unique' });
+    // Claimed at the horizon (10 000 - 50), so it expires a window later, not at 1 100.
+    expect(p.states.get('event_id:old')).toMatchObject({ firstEventTime: 9_950, expiresAt: 10_050 });
+    // An ordinary record that old is late; a second replay of the same event is a duplicate.
+    expect(outcomes(p.send({}, ev('old', 1_000), replayed('old', 1_000)))).toEqual(['late', 'duplicate']);
+  });
+
+  it('moves no watermark, and a record still on time keeps its own event time', () => {
+    const p = pipeline({ window: { kind: 'sliding', sizeMs: 100 }, allowedLatenessMs: 50 });
+    p.send({}, ev('live', 10_000));
+    p.send({}, replayed('new', 20_000), replayed('recent', 9_990));
+    expect(p.watermark).toBe(10_000);
+    expect(p.states.get('event_id:recent')).toMatchObject({ firstEventTime: 9_990 });
+  });
+
+  it('tumbling: past its bucket it neither reads nor claims state, and is unique', () => {
+    const p = pipeline({ window: { kind: 'tumbling', sizeMs: 100 } });
+    p.send({}, ev('a', 1_050), ev('live', 10_000));
+    const decisions = p.send({}, replayed('a', 1_050), replayed('a', 1_050));
+    expect(decisions.map((d) => [d.outcome, d.outcome === 'unique' ? d.stateKeys : null])).toEqual([
+      ['unique', []],
+      ['unique', []],
+    ]);
+    // Within its bucket it is deduplicated as usual.
+    expect(outcomes(p.send({}, replayed('live', 10_001)))).toEqual(['duplicate']);
+  });
+});

@@ -1,7 +1,12 @@
 import type { PipelineSemantics } from '@dedup/contracts';
 import { formatCoordinates, sameCoordinates } from '../coordinates';
 import type { BloomProbe } from '../bloom/blocked-bloom-filter';
-import type { ParsedRecord, ValidRecord } from '../parse-record';
+import {
+  effectiveEventTime,
+  replayPastItsWindow,
+  type ParsedRecord,
+  type ValidRecord,
+} from '../parse-record';
 import {
   generationOf,
   layoutProbe,
@@ -81,13 +86,14 @@ export interface DecideBatchOutput {
  * 2. a record that already owns one of its state keys was decided `unique` before (a re-delivery
  *    after a crash between the Postgres and the Kafka commit): it is `unique` again and changes nothing;
  * 3. `event_time < watermark - allowedLateness` (the watermark before this record) is `late`:
- *    no state and no watermark change. Before the first record, the watermark of `input.watermarks`
+ *    no state and no watermark change. A replayed DLQ record (`replay`) is never late; Before the first record, the watermark of `input.watermarks`
  *    is recomputed at `now` (never backwards), so partitions that have gone idle by then no longer
  *    hold it back;
  * 4. otherwise, if a state key is in scope (`event_time < expiresAt`), a `duplicate` of the first
  *    in-scope strategy's state; a session window extends every in-scope state it matched;
  * 5. otherwise `unique`, claiming every state key (replacing out-of-scope states);
- * 6. records of steps 4 and 5 advance their partition's progress and the pipeline watermark.
+ * 6. records of steps 4 and 5 advance their partition's progress and the pipeline watermark, but
+ *    for replayed DLQ records, which leave watermarks and partition activity alone.
  *
  * In approximate mode (`semantics.approximate`), steps 2, 4 and 5 ask the Bloom filters of
  * `input.bloom` instead of per-key state: see `decideApproximate` below.
@@ -147,17 +153,29 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
   };
 
   function decideValid(record: ValidRecord, keys: readonly StrategyStateKey[]): EngineDecision {
-    const t = record.event.event_time;
     const stateKeys = keys.map((k) => k.stateKey);
     // Rule 2 needs to know who claimed a key, which only exact state records.
     if (bloom === undefined && keys.some((k) => isOwnedBy(stateOf(k.stateKey), record))) {
       return { outcome: 'unique', coords: record.coords, record, stateKeys };
     }
     const watermark = watermarks.pipelineWatermark;
-    if (watermark !== null && t < watermark - semantics.allowedLatenessMs) {
+    // A replayed DLQ record is never late (ValidRecord.replay): windowed at the horizon at the oldest.
+    if (replayPastItsWindow(record, watermark, semantics)) {
+      return {
+        outcome: 'unique',
+        coords: record.coords,
+        record,
+        stateKeys: [],
+        ...(bloom === undefined
+          ? {}
+          : { approximate: { generation: generationOf(record.event.event_time, bloom.layout) } }),
+      };
+    }
+    const t = effectiveEventTime(record, watermark, semantics);
+    if (record.replay !== true && watermark !== null && t < watermark - semantics.allowedLatenessMs) {
       return { outcome: 'late', coords: record.coords, record, watermark, latenessMs: watermark - t };
     }
-    if (bloom !== undefined) return decideApproximate(record, keys, bloom);
+    if (bloom !== undefined) return decideApproximate(record, keys, bloom, t);
     let decision: EngineDecision | undefined;
     for (const { strategy, stateKey } of keys) {
       const state = stateOf(stateKey);
@@ -182,7 +200,7 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
       }
       decision = { outcome: 'unique', coords: record.coords, record, stateKeys };
     }
-    watermarks.observe(input.partition, t);
+    if (record.replay !== true) watermarks.observe(input.partition, t);
     return decision;
   }
 
@@ -197,8 +215,8 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
     record: ValidRecord,
     keys: readonly StrategyStateKey[],
     { layout, probes }: BloomInput,
+    t: number,
   ): EngineDecision {
-    const t = record.event.event_time;
     const generation = generationOf(t, layout);
     const probed = keys.map((k) => ({
       ...k,
@@ -232,7 +250,7 @@ export function decideEventBatch(input: DecideBatchInput): DecideBatchOutput {
       stateKeys: keys.map((k) => k.stateKey),
       approximate: { generation },
     };
-    watermarks.observe(input.partition, t);
+    if (record.replay !== true) watermarks.observe(input.partition, t);
     return decision;
   }
 }

@@ -1,5 +1,10 @@
 import type { PipelineSemantics } from '@dedup/contracts';
-import type { ParsedRecord, ValidRecord } from '../parse-record';
+import {
+  effectiveEventTime,
+  replayPastItsWindow,
+  type ParsedRecord,
+  type ValidRecord,
+} from '../parse-record';
 import type { EngineDecision, KeyState } from './engine-decision';
 import { extractKeys } from './keys';
 
@@ -33,12 +38,14 @@ export class DedupReferenceModel {
    */
   decide(record: ParsedRecord, partition: number, now: number): EngineDecision {
     const arrivalWatermark = this.watermarkJustifiedAt(now);
-    const decision = this.decideFresh(record, max(this.pipelineWatermark(), arrivalWatermark));
+    const watermark = max(this.pipelineWatermark(), arrivalWatermark);
+    const decision = this.decideFresh(record, watermark);
     const keys = record.kind === 'valid' ? this.stateKeys(record) : null;
     const entry: HistoryEntry = {
       partition,
       now,
       decision,
+      effectiveTime: record.kind === 'valid' ? effectiveEventTime(record, watermark, this.semantics) : null,
       stateKeys: Array.isArray(keys) ? keys.map((k) => k.stateKey) : [],
       arrivalWatermark,
       computedWatermark: null,
@@ -75,7 +82,7 @@ export class DedupReferenceModel {
     }
     const owner = this.entries[ownerIndex];
     if (owner === undefined || owner.decision.outcome !== 'unique') return undefined;
-    const t0 = owner.decision.record.event.event_time;
+    const t0 = owner.effectiveTime ?? owner.decision.record.event.event_time;
     const window = this.semantics.window;
     // Exact: a scope counts from the event time itself. Approximate: from the end of its generation,
     // a quarter of the sliding window or session gap (tumbling windows are exact in both modes).
@@ -96,7 +103,7 @@ export class DedupReferenceModel {
         expiresAt = from(t0) + window.gapMs;
         for (const entry of this.entries.slice(ownerIndex + 1)) {
           if (entry.decision.outcome !== 'duplicate') continue;
-          const t = entry.decision.record.event.event_time;
+          const t = entry.effectiveTime ?? entry.decision.record.event.event_time;
           if (entry.stateKeys.includes(stateKey) && t < expiresAt) {
             expiresAt = Math.max(expiresAt, from(t) + window.gapMs);
           }
@@ -138,8 +145,11 @@ export class DedupReferenceModel {
         event: record.event,
       };
     }
-    const t = record.event.event_time;
-    if (watermark !== null && t < watermark - this.semantics.allowedLatenessMs) {
+    if (replayPastItsWindow(record, watermark, this.semantics)) {
+      return { outcome: 'unique', coords: record.coords, record, stateKeys: [] };
+    }
+    const t = effectiveEventTime(record, watermark, this.semantics);
+    if (record.replay !== true && watermark !== null && t < watermark - this.semantics.allowedLatenessMs) {
       return { outcome: 'late', coords: record.coords, record, watermark, latenessMs: watermark - t };
     }
     for (const { strategy, stateKey } of keys) {
@@ -175,6 +185,8 @@ export class DedupReferenceModel {
     const partitions = new Map<number, { maxEventTime: number; lastSeen: number }>();
     for (const entry of this.entries) {
       if (entry.decision.outcome !== 'unique' && entry.decision.outcome !== 'duplicate') continue;
+      // Replayed DLQ records neither move watermarks nor make their partition active.
+      if (entry.decision.record.replay === true) continue;
       const t = entry.decision.record.event.event_time;
       const seen = partitions.get(entry.partition);
       partitions.set(entry.partition, {
@@ -196,6 +208,8 @@ interface HistoryEntry {
   readonly partition: number;
   readonly now: number;
   readonly decision: EngineDecision;
+  /** The event time a valid record was windowed at (its own, or a replay's at the watermark). */
+  readonly effectiveTime: number | null;
   /** The record's state keys (a memo: a pure function of the record); empty when it has none. */
   readonly stateKeys: readonly string[];
   /** The watermark the history justified at this record's wall-clock time, before deciding it. */

@@ -139,7 +139,14 @@ export function planStateReads(input: {
     const keys = stateKeysOf(record.event, semantics);
     if (!Array.isArray(keys)) continue;
     const firstKey = keys[0]?.stateKey;
-    if (usable && firstKey !== undefined && (progress === null || BigInt(record.coords.offset) > progress)) {
+    // A replayed DLQ record is windowed at the watermark (effectiveEventTime), which is not known
+    // here: it is always read from Postgres.
+    const cacheable = usable && record.replay !== true;
+    if (
+      cacheable &&
+      firstKey !== undefined &&
+      (progress === null || BigInt(record.coords.offset) > progress)
+    ) {
       lookups += 1;
       const state = cache.get(firstKey);
       if (state !== undefined && isInScope(state, record.event.event_time)) {
