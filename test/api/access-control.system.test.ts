@@ -59,6 +59,14 @@ const SAMPLES = {
   'dlq.list': { query: { limit: '5' } },
   'dlq.get': { params: { id: '999999999' } },
   'dlq.discard': { body: { selection: { ids: ['999999999'] }, reason: 'matrix test' } },
+  'replays.list': {},
+  'replays.get': { params: { id: '999999999' } },
+  // Selects nothing (no such record): a preview of 0 records, which can never start.
+  'replays.preview': { body: { selection: { ids: ['999999999'] } } },
+  'replays.start': { body: { token: 'no-such-preview-token-0123456789' } },
+  'replays.pause': { params: { id: '999999999' } },
+  'replays.resume': { params: { id: '999999999' } },
+  'replays.cancel': { params: { id: '999999999' } },
 } satisfies Record<
   ApiRouteId,
   { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }

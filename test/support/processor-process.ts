@@ -87,6 +87,12 @@ export class ProcessorProcess {
     });
   }
 
+  /** SIGKILL: no shutdown at all, as a crash or an OOM kill. Resolves once the process is gone. */
+  async kill(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGKILL');
+    await this.exited;
+  }
+
   /** SIGTERM, as an orchestrator would; resolves with the exit code. */
   async stop(): Promise<number | null> {
     if (this.child.exitCode === null) this.child.kill('SIGTERM');

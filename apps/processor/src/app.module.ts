@@ -2,6 +2,7 @@ import { Inject, Module, type DynamicModule, type OnApplicationShutdown } from '
 import { DataSource } from 'typeorm';
 import { ControlPlaneModule } from './control-plane/control-plane.module';
 import { BackfillService } from './control-plane/backfills/backfill.service';
+import { ReplayService } from './control-plane/replays/replay.service';
 import { DataPlaneModule } from './data-plane/data-plane.module';
 import { PipelineService } from './data-plane/pipeline/pipeline.service';
 import type { AppConfig } from './platform/config/app-config';
@@ -25,12 +26,13 @@ export class AppModule implements OnApplicationShutdown {
   constructor(
     @Inject(PipelineService) private readonly pipeline: PipelineService,
     @Inject(BackfillService) private readonly backfills: BackfillService,
+    @Inject(ReplayService) private readonly replays: ReplayService,
     @Inject(DataSource) private readonly dataSource: DataSource,
   ) {}
 
   /** Stop consuming first (the in-flight batches finish), then close the pool. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.all([this.pipeline.stop(), this.backfills.stop()]);
+    await Promise.all([this.pipeline.stop(), this.backfills.stop(), this.replays.stopPublisher()]);
     if (this.dataSource.isInitialized) await this.dataSource.destroy();
   }
 }

@@ -14,6 +14,7 @@ import { PipelineTopicsRepository } from './adapters/postgres/pipeline-topics.re
 import { PipelineService } from './data-plane/pipeline/pipeline.service';
 import { StateExpiryService } from './data-plane/state/state-expiry.service';
 import { BackfillService } from './control-plane/backfills/backfill.service';
+import { ReplayService } from './control-plane/replays/replay.service';
 
 async function bootstrap(): Promise<void> {
   const config = loadConfig();
@@ -37,6 +38,7 @@ async function bootstrap(): Promise<void> {
   await app.get(PipelineTopicsRepository).register(config.pipeline.name, config.topics);
   app.get(StateExpiryService).start();
   app.get(BackfillService).start();
+  app.get(ReplayService).startPublisher();
 }
 
 /**

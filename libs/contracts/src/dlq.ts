@@ -139,6 +139,8 @@ export const dlqSelectionSchema = z.union([
   }),
 ]);
 export type DlqSelection = z.input<typeof dlqSelectionSchema>;
+/** A selection after validation (what the server works with). */
+export type DlqSelectionValue = z.output<typeof dlqSelectionSchema>;
 
 /** `POST /api/dlq/discard`: open or quarantined records become `discarded`, with the reason. */
 export const dlqDiscardRequestSchema = z.strictObject({
@@ -164,3 +166,79 @@ export function invalidFieldsOf(errorType: string, message: string): string[] {
 }
 
 export const dlqParamsSchema = z.strictObject({ id });
+
+// --- replay (docs/adr/0009) ----------------------------------------------------------------------
+
+export const REPLAY_STATUSES = ['preview', 'running', 'paused', 'completed', 'cancelled'] as const;
+export type ReplayStatus = (typeof REPLAY_STATUSES)[number];
+export const REPLAY_ACTIONS = ['pause', 'resume', 'cancel'] as const;
+export type ReplayAction = (typeof REPLAY_ACTIONS)[number];
+
+/** `POST /api/dlq/replays/preview`: a dry run. Open (and, listed by id, quarantined) records only. */
+export const replayPreviewRequestSchema = z.strictObject({
+  selection: dlqSelectionSchema,
+  /** Records per second per processor instance; omitted: REPLAY_DEFAULT_RATE. */
+  maxPerSecond: z.number().int().min(1).max(100_000).optional(),
+  reason: z.string().trim().max(500).optional(),
+});
+export type ReplayPreviewRequest = z.input<typeof replayPreviewRequestSchema>;
+
+export const replayPreviewSchema = z.object({
+  /** Start exactly this set with `POST /api/dlq/replays { token }` before `expiresAt`. */
+  token: z.string(),
+  /** The exact number of records the run will replay. */
+  count: z.number().int(),
+  /** The first records of the set (at most 5). */
+  sample: z.array(dlqRecordSummarySchema),
+  /** The scope in words, for the confirmation ("12 open records of cause …"). */
+  scope: z.string(),
+  maxPerSecond: z.number().int(),
+  /** At the rate cap, on one instance. */
+  estimatedSeconds: z.number().int(),
+  expiresAt: z.string(),
+});
+export type ReplayPreview = z.infer<typeof replayPreviewSchema>;
+
+export const replayStartRequestSchema = z.strictObject({
+  token: z.string().regex(/^[A-Za-z0-9_-]{20,64}$/, 'the token of a preview'),
+});
+export type ReplayStartRequest = z.input<typeof replayStartRequestSchema>;
+
+export const replayRunSchema = z.object({
+  id: z.string(),
+  status: z.enum(REPLAY_STATUSES),
+  scope: z.string(),
+  reason: z.string().nullable(),
+  total: z.number().int(),
+  /** Produced back to the input topic. */
+  published: z.number().int(),
+  /** Decided by the pipeline (the sum of `outcomes`). */
+  decided: z.number().int(),
+  /** The first decision of each record, by outcome; invalid/failed ones are back in the DLQ. */
+  outcomes: z.object({
+    unique: z.number().int(),
+    duplicate: z.number().int(),
+    late: z.number().int(),
+    invalid: z.number().int(),
+    failed: z.number().int(),
+  }),
+  /** Of those that failed again, how many reached the attempt limit and were quarantined. */
+  quarantined: z.number().int(),
+  maxPerSecond: z.number().int(),
+  /** 0…1, by decided records. */
+  progress: z.number(),
+  /** Records published in the last 10 s, per second. */
+  rate: z.number(),
+  etaSeconds: z.number().int().nullable(),
+  createdBy: z.string().nullable(),
+  createdAt: z.string(),
+  startedBy: z.string().nullable(),
+  startedAt: z.string().nullable(),
+  updatedAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type ReplayRun = z.infer<typeof replayRunSchema>;
+
+export const replayListResponseSchema = z.object({ runs: z.array(replayRunSchema) });
+export type ReplayListResponse = z.infer<typeof replayListResponseSchema>;
+export const replayParamsSchema = z.strictObject({ id });

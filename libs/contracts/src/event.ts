@@ -44,4 +44,10 @@ export const DEDUP_HEADERS = {
   approximate: 'dedup-approximate',
   pipeline: 'dedup-pipeline',
   pipelineVersion: 'dedup-pipeline-version',
+  /** On a DLQ record a replay run sent back through the pipeline (docs/adr/0009): its DLQ record id, */
+  replayOf: 'dedup-replay-of',
+  /** ... the replay run, */
+  replayRun: 'dedup-replay-run',
+  /** ... and where the record first arrived, `<topic>/<partition>/<offset>`. */
+  replaySource: 'dedup-replay-source',
 } as const;

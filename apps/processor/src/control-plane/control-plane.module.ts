@@ -18,6 +18,9 @@ import { DlqController } from './dlq/dlq.controller';
 import { DlqRepository } from './dlq/dlq.repository';
 import { DlqService } from './dlq/dlq.service';
 import { HealthController } from './health/health.controller';
+import { ReplayController } from './replays/replay.controller';
+import { ReplayRepository } from './replays/replay.repository';
+import { ReplayService } from './replays/replay.service';
 import { StatsController } from './stats/stats.controller';
 import { StatsRepository } from './stats/stats.repository';
 import { TokensController } from './tokens/tokens.controller';
@@ -37,6 +40,7 @@ import { TokensService } from './tokens/tokens.service';
     AuthController,
     StatsController,
     BackfillController,
+    ReplayController,
     DlqController,
     TokensController,
     ActionsController,
@@ -54,9 +58,11 @@ import { TokensService } from './tokens/tokens.service';
     BackfillService,
     DlqRepository,
     DlqService,
+    ReplayRepository,
+    ReplayService,
     TokensRepository,
     TokensService,
   ],
-  exports: [BackfillService],
+  exports: [BackfillService, ReplayService],
 })
 export class ControlPlaneModule {}

@@ -3,6 +3,12 @@ import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import type { DecisionRecord } from './pipeline/decision-record';
+import {
+  replayKey,
+  type ReplayItemState,
+  type ReplayOutcomeRow,
+  type ReplayRef,
+} from './pipeline/replay-records';
 
 /** What the DLQ keeps of a poison record besides its decision: the original bytes and headers. */
 export interface RawRecord {
@@ -102,8 +108,18 @@ export interface BatchTransaction {
     raw: ReadonlyMap<string, RawRecord>,
     hashes: ReadonlyMap<string, string>,
     progress?: bigint | null,
+    /** Offsets of replayed records: a failure updates their own DLQ row (`recordReplays`), no new one. */
+    replayed?: ReadonlySet<string>,
   ): Promise<void>;
   advanceProgress(topic: string, partition: number, lastOffset: string): Promise<void>;
+  /** The run items these references name (absent: no such item), with their first decision. */
+  replayItems(refs: readonly ReplayRef[]): Promise<Map<string, ReplayItemState>>;
+  /**
+   * The first decision of each run item (docs/adr/0009): recorded on the item, and the DLQ record
+   * becomes `replayed`, or (failed again) `open` with one more attempt, `quarantined` at `maxAttempts`.
+   * An item decided before is left alone, so this is idempotent.
+   */
+  recordReplays(rows: readonly ReplayOutcomeRow[], maxAttempts: number): Promise<void>;
 }
 
 const ms = (value: string | null): number | null => (value === null ? null : Number(value));
@@ -151,9 +167,12 @@ export class DedupRepository {
         writeStripes: (layout, changed, existed) => this.writeStripes(m, layout, changed, existed),
         loadWatermarks: (topic) => this.loadWatermarks(m, topic),
         saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
-        record: (decisions, raw, hashes, progress = null) => this.record(m, decisions, raw, hashes, progress),
+        record: (decisions, raw, hashes, progress = null, replayed = new Set()) =>
+          this.record(m, decisions, raw, hashes, progress, replayed),
         advanceProgress: (topic, partition, lastOffset) =>
           this.advanceProgress(m, topic, partition, lastOffset),
+        replayItems: (refs) => this.replayItems(m, refs),
+        recordReplays: (rows, maxAttempts) => this.recordReplays(m, rows, maxAttempts),
       }),
     );
   }
@@ -457,6 +476,7 @@ export class DedupRepository {
     raw: ReadonlyMap<string, RawRecord>,
     hashes: ReadonlyMap<string, string>,
     progress: bigint | null,
+    replayed: ReadonlySet<string>,
   ): Promise<void> {
     if (decisions.length === 0) return;
     const audit = decisions.map((d) => ({
@@ -527,6 +547,7 @@ export class DedupRepository {
     );
     const dlq = decisions.flatMap((d) => {
       if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];
+      if (replayed.has(d.coords.offset)) return [];
       const original = raw.get(coordKey(d.coords));
       return [
         {
@@ -555,6 +576,88 @@ export class DedupRepository {
               trace_id text)
        ON CONFLICT ON CONSTRAINT uq_dlq_record_coordinates DO NOTHING`,
       [this.pipeline.name, this.pipeline.version, JSON.stringify(dlq)],
+    );
+  }
+
+  private async replayItems(
+    m: EntityManager,
+    refs: readonly ReplayRef[],
+  ): Promise<Map<string, ReplayItemState>> {
+    const out = new Map<string, ReplayItemState>();
+    if (refs.length === 0) return out;
+    const rows: {
+      run_id: string;
+      dlq_id: string;
+      decided_topic: string | null;
+      decided_partition: number | null;
+      decided_offset: string | null;
+      decided_ms: string | null;
+    }[] = await m.query(
+      `SELECT i.run_id::text, i.dlq_id::text, i.decided_topic, i.decided_partition, i.decided_offset::text,
+              (extract(epoch FROM i.decided_at) * 1000)::bigint::text AS decided_ms
+         FROM dlq_replay_item i
+         JOIN dlq_replay_run r ON r.id = i.run_id AND r.pipeline = $1
+         JOIN json_to_recordset($2::json) AS x(run_id bigint, dlq_id bigint)
+           ON i.run_id = x.run_id AND i.dlq_id = x.dlq_id`,
+      [this.pipeline.name, JSON.stringify(refs.map((r) => ({ run_id: r.runId, dlq_id: r.dlqId })))],
+    );
+    for (const r of rows) {
+      out.set(replayKey({ runId: r.run_id, dlqId: r.dlq_id }), {
+        decided:
+          r.decided_topic !== null && r.decided_partition !== null && r.decided_offset !== null
+            ? {
+                topic: r.decided_topic,
+                partition: r.decided_partition,
+                offset: r.decided_offset,
+                at: Number(r.decided_ms ?? 0),
+              }
+            : null,
+      });
+    }
+    return out;
+  }
+
+  private async recordReplays(
+    m: EntityManager,
+    rows: readonly ReplayOutcomeRow[],
+    maxAttempts: number,
+  ): Promise<void> {
+    if (rows.length === 0) return;
+    await m.query(
+      `WITH r AS (
+         SELECT * FROM json_to_recordset($2::json) AS r(run_id bigint, dlq_id bigint, outcome text, topic text,
+              partition int, "offset" bigint, error_type text, error_message text)
+       ), items AS (
+         UPDATE dlq_replay_item i
+            SET outcome = r.outcome, decided_at = now(), decided_topic = r.topic,
+                decided_partition = r.partition, decided_offset = r."offset"
+           FROM r
+          WHERE i.run_id = r.run_id AND i.dlq_id = r.dlq_id AND i.outcome IS NULL
+         RETURNING i.run_id, i.dlq_id, r.outcome, r.error_type, r.error_message
+       ), passed AS (
+         UPDATE dlq_record d
+            SET status = 'replayed', status_changed_at = now(), status_changed_by = 'replay/' || items.run_id,
+                status_reason = 'replayed: ' || items.outcome, last_replay_run = items.run_id
+           FROM items
+          WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('unique', 'duplicate', 'late')
+         RETURNING d.id
+       )
+       UPDATE dlq_record d
+          SET attempts = d.attempts + 1, last_failure_at = now(), error_type = items.error_type,
+              error_message = items.error_message,
+              status = CASE WHEN d.attempts + 1 >= $3 THEN 'quarantined' ELSE 'open' END,
+              status_changed_at = now(), status_changed_by = 'replay/' || items.run_id,
+              status_reason = CASE WHEN d.attempts + 1 >= $3
+                                   THEN 'failed again in replay; quarantined after ' || (d.attempts + 1) || ' attempts'
+                                   ELSE 'failed again in replay' END,
+              last_replay_run = items.run_id
+         FROM items
+        WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('invalid', 'failed')`,
+      [
+        this.pipeline.name,
+        JSON.stringify(rows.map((r) => ({ ...r, error_message: pgText(r.error_message) }))),
+        maxAttempts,
+      ],
     );
   }
 

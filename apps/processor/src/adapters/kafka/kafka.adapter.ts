@@ -421,6 +421,17 @@ export class KafkaAdapter {
     }
   }
 
+  /**
+   * Produces records outside any transaction with the shared idempotent producer (acks=all; its own
+   * retries add no duplicates), e.g. DLQ records a replay run sends back (docs/adr/0009). Resolves
+   * once every record is acknowledged.
+   */
+  async publish(records: readonly OutputRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const producer = await this.producerFor(AT_LEAST_ONCE_PRODUCER);
+    await producer.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
+  }
+
   /** The group's committed offset of a partition, once no transactional commit to it is pending. */
   private async committedOffset(topic: string, partition: number): Promise<bigint | null> {
     await this.connectAdmin();

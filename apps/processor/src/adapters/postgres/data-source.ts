@@ -9,6 +9,7 @@ import { PipelineWatermarkPerPartition1764000000004 } from './migrations/1764000
 import { BackfillsAndActionLog1764000000005 } from './migrations/1764000000005-backfills-and-action-log';
 import { AccessControl1764000000006 } from './migrations/1764000000006-access-control';
 import { DlqTriageAndPipelineTopics1764000000007 } from './migrations/1764000000007-dlq-triage-and-pipeline-topics';
+import { DlqReplay1764000000008 } from './migrations/1764000000008-dlq-replay';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -20,6 +21,7 @@ export const MIGRATIONS = [
   BackfillsAndActionLog1764000000005,
   AccessControl1764000000006,
   DlqTriageAndPipelineTopics1764000000007,
+  DlqReplay1764000000008,
 ];
 
 /**

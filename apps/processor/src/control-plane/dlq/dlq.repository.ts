@@ -20,7 +20,7 @@ export interface DlqFilter {
   readonly q?: string | undefined;
 }
 
-interface SummaryRow {
+export interface SummaryRow {
   id: string;
   status: DlqStatus;
   fingerprint: string;
@@ -48,7 +48,7 @@ interface RecordRow extends SummaryRow {
   status_changed_at: Date | null;
 }
 
-const SUMMARY_COLUMNS = `id::text, status, fingerprint, error_type, error_message, source_topic, source_partition,
+export const SUMMARY_COLUMNS = `id::text, status, fingerprint, error_type, error_message, source_topic, source_partition,
   source_offset::text, attempts, first_failure_at, last_failure_at, trace_id,
   substring(original_value FROM 1 FOR 640) AS value_head, status_changed_by, status_reason`;
 
@@ -68,6 +68,15 @@ export class DlqRepository {
 
   inTransaction<T>(work: (m: EntityManager) => Promise<T>): Promise<T> {
     return this.dataSource.transaction(work);
+  }
+
+  /** The cause of a fingerprint's records (any one of them: they share it), or null. */
+  async causeOf(pipeline: string, fingerprint: string): Promise<string | null> {
+    const rows: { cause: string }[] = await this.dataSource.query(
+      `SELECT cause FROM dlq_record WHERE pipeline = $1 AND fingerprint = $2 LIMIT 1`,
+      [pipeline, fingerprint],
+    );
+    return rows[0]?.cause ?? null;
   }
 
   async totals(pipeline: string, status: DlqStatus): Promise<{ total: number; oldest: Date | null }> {
@@ -209,7 +218,8 @@ export class DlqRepository {
   }
 }
 
-function whereOf(pipeline: string, filter: DlqFilter): { where: string[]; params: unknown[] } {
+/** The WHERE terms and parameters of a filter ($1 is the pipeline). */
+export function whereOf(pipeline: string, filter: DlqFilter): { where: string[]; params: unknown[] } {
   const where = ['pipeline = $1'];
   const params: unknown[] = [pipeline];
   const add = (sql: (at: string) => string, value: unknown) => {
@@ -231,7 +241,7 @@ function whereOf(pipeline: string, filter: DlqFilter): { where: string[]; params
   return { where, params };
 }
 
-function toSummary(r: SummaryRow): DlqRecordSummary {
+export function toSummary(r: SummaryRow): DlqRecordSummary {
   return {
     id: r.id,
     status: r.status,

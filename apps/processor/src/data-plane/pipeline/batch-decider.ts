@@ -23,6 +23,7 @@ import {
   type RawRecord,
 } from '../dedup.repository';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
+import { copyDecision, planReplays, replayOutcomeRows, replayRefOf, type ReplayRef } from './replay-records';
 
 /** What the batch transaction needs to know about a consumed record. */
 export interface DecidableRecord {
@@ -80,7 +81,24 @@ export class BatchDecider {
       decided = await this.repository.inTransaction(async (tx) => {
         const progress = await tx.progress(topic, partition);
         const recorded = await this.recordedDecisions(tx, topic, partition, records, progress, hashes);
-        const fresh = records.filter((r) => !recorded.has(r.parsed.coords.offset)).map((r) => r.parsed);
+        const pending = records.filter((r) => !recorded.has(r.parsed.coords.offset));
+        // Replayed DLQ records (docs/adr/0009): verified against their run item before the engine
+        // sees them; a further copy of an item is decided here, as a duplicate of the first.
+        const refs = pending.map((r) => replayRefOf(r.raw)).filter((ref): ref is ReplayRef => ref !== null);
+        const items = refs.length === 0 ? new Map() : await tx.replayItems(refs);
+        const plans = planReplays(pending, items, now);
+        const replays = new Map<string, ReplayRef>();
+        const copies: DecisionRecord[] = [];
+        const fresh = pending.flatMap((r, i) => {
+          const plan = plans[i] ?? { kind: 'ordinary' };
+          if (plan.kind === 'copy') {
+            copies.push(copyDecision(r.parsed, plan, r.trace.traceId));
+            return [];
+          }
+          if (plan.kind === 'ordinary') return [r.parsed];
+          replays.set(r.parsed.coords.offset, plan.ref);
+          return [r.parsed.kind === 'valid' ? { ...r.parsed, replay: true as const } : r.parsed];
+        });
         const { out, watermarkBefore } = await this.decide(
           tx,
           topic,
@@ -92,15 +110,18 @@ export class BatchDecider {
         );
         await tx.saveWatermarks(topic, partition, out.watermarks);
         const traceIds = new Map(records.map((r) => [r.parsed.coords.offset, r.trace.traceId]));
-        const decisions = out.decisions.map((d) =>
-          toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null),
-        );
+        const decisions = [
+          ...out.decisions.map((d) => toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null)),
+          ...copies,
+        ];
         await tx.record(
           decisions,
           new Map(records.map((r) => [coordKey(r.parsed.coords), r.raw])),
           hashes,
           progress,
+          new Set(replays.keys()),
         );
+        await tx.recordReplays(replayOutcomeRows(decisions, replays), this.config.dlq.maxAttempts);
         await tx.advanceProgress(topic, partition, lastOffset);
         const byOffset = new Map<string, DecisionRecord>(recorded);
         for (const d of decisions) byOffset.set(d.coords.offset, d);

@@ -16,6 +16,7 @@ import {
 } from '../../adapters/kafka/kafka.adapter';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { MetricsService } from '../../platform/metrics/metrics.service';
+import { replayKey, replayOutcomeRows, replayRefOf } from './replay-records';
 import { DedupRepository, coordKey, type RawRecord } from '../dedup.repository';
 import { RecordTrace } from '../../platform/telemetry/record-tracing';
 import { BatchDecider, type Decided } from './batch-decider';
@@ -303,7 +304,23 @@ export class PipelineService {
           error: String(error),
         });
         await this.repository.inTransaction(async (tx) => {
-          await tx.record([failed], new Map([[coordKey(record.parsed.coords), record.raw]]), new Map());
+          // A replayed DLQ record that fails again counts against its own DLQ row (docs/adr/0009).
+          const ref = replayRefOf(record.raw);
+          const item = ref === null ? undefined : (await tx.replayItems([ref])).get(replayKey(ref));
+          const replay = ref !== null && item !== undefined && item.decided === null ? ref : null;
+          await tx.record(
+            [failed],
+            new Map([[coordKey(record.parsed.coords), record.raw]]),
+            new Map(),
+            null,
+            replay === null ? new Set() : new Set([offset]),
+          );
+          if (replay !== null) {
+            await tx.recordReplays(
+              replayOutcomeRows([failed], new Map([[offset, replay]])),
+              this.config.dlq.maxAttempts,
+            );
+          }
           await tx.advanceProgress(topic, partition, offset);
         });
         decisions.push(failed);

@@ -67,6 +67,12 @@ const envSchema = z.object({
   BACKFILL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** A backfill's rate limit when its request names none: events/s per processor instance. */
   BACKFILL_DEFAULT_RATE: z.coerce.number().int().min(1).max(1_000_000).default(1_000),
+  /** A DLQ record that fails this many times (the first failure and replays) is quarantined. */
+  DLQ_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(100).default(3),
+  /** How often each instance's replay publisher looks for work (docs/dlq.md). */
+  REPLAY_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(500),
+  /** A replay run's rate cap when its request names none: records per second per instance. */
+  REPLAY_DEFAULT_RATE: z.coerce.number().int().min(1).max(100_000).default(100),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /**
    * The secret the console signs its per-call tokens with (HS256, docs/access-control.md); the same
@@ -116,6 +122,11 @@ export interface AppConfig {
     readonly cacheSize: number;
   };
   readonly backfill: { readonly pollIntervalMs: number; readonly defaultMaxEventsPerSecond: number };
+  readonly dlq: {
+    readonly maxAttempts: number;
+    readonly replayPollIntervalMs: number;
+    readonly replayDefaultMaxPerSecond: number;
+  };
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   readonly auth: {
     readonly consoleTokenSecret: string | null;
@@ -167,6 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     backfill: {
       pollIntervalMs: e.BACKFILL_POLL_INTERVAL_MS,
       defaultMaxEventsPerSecond: e.BACKFILL_DEFAULT_RATE,
+    },
+    dlq: {
+      maxAttempts: e.DLQ_MAX_ATTEMPTS,
+      replayPollIntervalMs: e.REPLAY_POLL_INTERVAL_MS,
+      replayDefaultMaxPerSecond: e.REPLAY_DEFAULT_RATE,
     },
     logLevel: e.LOG_LEVEL,
     auth: {
