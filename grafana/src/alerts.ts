@@ -128,7 +128,8 @@ export const ALERTS: readonly AlertDefinition[] = [
   },
   {
     name: 'DedupDlqGrowing',
-    signal: `max without (instance) (delta(${METRIC.dlqOpenRecords}[1h]))`,
+    // Every instance reports the pipeline's counts (max over instances), by error type (summed).
+    signal: `sum without (error_type) (max without (instance) (delta(${METRIC.dlqOpenRecords}[1h])))`,
     comparison: '>',
     threshold: THRESHOLDS.dlqGrowthPerHour,
     for: '5m',
@@ -143,7 +144,7 @@ export const ALERTS: readonly AlertDefinition[] = [
   },
   {
     name: 'DedupDlqOldestOpenTooOld',
-    signal: `max without (instance) (${METRIC.dlqOldestOpenAgeSeconds})`,
+    signal: `max without (instance, error_type) (${METRIC.dlqOldestOpenAgeSeconds})`,
     comparison: '>',
     threshold: THRESHOLDS.dlqOldestOpenSeconds,
     for: '5m',

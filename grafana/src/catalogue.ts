@@ -30,6 +30,8 @@ export const METRIC = {
   backfillRemainingRecords: 'dedup_backfill_remaining_records',
   backfillJobs: 'dedup_backfill_jobs',
   httpRefusalsTotal: 'dedup_http_refusals_total',
+  dlqReplayedRecordsTotal: 'dedup_dlq_replayed_records_total',
+  dlqReplayRuns: 'dedup_dlq_replay_runs',
   processResidentMemoryBytes: 'process_resident_memory_bytes',
   processCpuSecondsTotal: 'process_cpu_seconds_total',
   eventLoopLagP99Seconds: 'nodejs_eventloop_lag_p99_seconds',

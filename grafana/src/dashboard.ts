@@ -132,7 +132,7 @@ function overviewRow(): AnyPanelBuilder[] {
       'Oldest open DLQ record',
       `Age of the oldest open dead-letter record. SLA ${THRESHOLDS.dlqOldestOpenSeconds / 3600} h.`,
       's',
-      `max without (instance) (${METRIC.dlqOldestOpenAgeSeconds})`,
+      `max without (instance, error_type) (${METRIC.dlqOldestOpenAgeSeconds})`,
     ).thresholds(
       steps(
         green(),
@@ -228,8 +228,27 @@ function backlogRow(): AnyPanelBuilder[] {
       'short',
       6,
     ).targets([
-      query('A', `max without (instance) (${METRIC.dlqOpenRecords})`, 'open'),
-      query('B', `max without (instance) (delta(${METRIC.dlqOpenRecords}[1h]))`, 'growth over 1 h'),
+      query('A', `sum without (error_type) (max without (instance) (${METRIC.dlqOpenRecords}))`, 'open'),
+      query(
+        'B',
+        `sum without (error_type) (max without (instance) (delta(${METRIC.dlqOpenRecords}[1h])))`,
+        'growth over 1 h',
+      ),
+    ]),
+    timeseries(
+      'Open DLQ records by error type',
+      "Which cause fills the DLQ; the console's Dead letters page groups them by message (docs/dlq.md).",
+      'short',
+      6,
+    ).withTarget(query('A', `max without (instance) (${METRIC.dlqOpenRecords})`, '{{error_type}}')),
+    timeseries(
+      'DLQ replay',
+      'Replayed records by the outcome of their first decision (per second), and replay runs under way.',
+      'short',
+      6,
+    ).targets([
+      query('A', `sum by (outcome) (rate(${METRIC.dlqReplayedRecordsTotal}[5m]))`, '{{outcome}}/s'),
+      query('B', `max without (instance) (${METRIC.dlqReplayRuns})`, 'runs {{status}}'),
     ]),
     timeseries(
       'Dedup state keys',

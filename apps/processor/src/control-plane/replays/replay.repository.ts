@@ -223,6 +223,17 @@ export class ReplayRepository {
     return rows.map(toRun);
   }
 
+  /** Runs by status, for the replay gauge. */
+  async countActive(pipeline: string): Promise<{ running: number; paused: number }> {
+    const rows: { status: string; n: string }[] = await this.dataSource.query(
+      `SELECT status, count(*)::text AS n FROM dlq_replay_run
+        WHERE pipeline = $1 AND status IN ('running', 'paused') GROUP BY status`,
+      [pipeline],
+    );
+    const of = (s: string) => Number(rows.find((r) => r.status === s)?.n ?? 0);
+    return { running: of('running'), paused: of('paused') };
+  }
+
   async running(pipeline: string): Promise<{ id: string; maxPerSecond: number }[]> {
     const rows: { id: string; max_per_second: number }[] = await this.dataSource.query(
       `SELECT id::text, max_per_second FROM dlq_replay_run WHERE pipeline = $1 AND status = 'running' ORDER BY id`,

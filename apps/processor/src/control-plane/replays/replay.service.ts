@@ -13,6 +13,7 @@ import {
 import { KafkaAdapter, type OutputRecord } from '../../adapters/kafka/kafka.adapter';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
+import { MetricsService } from '../../platform/metrics/metrics.service';
 import { ActionLogService } from '../actions/action-log.service';
 import { ControlPlaneError } from '../control-plane-error';
 import { DlqRepository } from '../dlq/dlq.repository';
@@ -60,6 +61,7 @@ export class ReplayService {
     @Inject(DlqRepository) private readonly dlq: DlqRepository,
     @Inject(KafkaAdapter) private readonly kafka: KafkaAdapter,
     @Inject(ActionLogService) private readonly actions: ActionLogService,
+    @Inject(MetricsService) private readonly metrics: MetricsService,
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'replay-publisher', pipeline: config.pipeline.name });
@@ -232,6 +234,8 @@ export class ReplayService {
       this.log.write('info', 'replay run completed', { replay: id });
     }
     await this.repository.dropStalePreviews(this.pipeline);
+    const active = await this.repository.countActive(this.pipeline);
+    this.metrics.setReplayRuns(active.running, active.paused);
   }
 
   /**

@@ -23,7 +23,14 @@ import {
   type RawRecord,
 } from '../dedup.repository';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
-import { copyDecision, planReplays, replayOutcomeRows, replayRefOf, type ReplayRef } from './replay-records';
+import {
+  copyDecision,
+  planReplays,
+  replayOutcomeRows,
+  replayRefOf,
+  type ReplayOutcomeRow,
+  type ReplayRef,
+} from './replay-records';
 
 /** What the batch transaction needs to know about a consumed record. */
 export interface DecidableRecord {
@@ -77,6 +84,7 @@ export class BatchDecider {
     const hashes = new Map(records.map((r) => [r.parsed.coords.offset, fingerprint(r.raw.value)]));
     const attempt: Attempt = {};
     let decided: Decided;
+    let replayed: readonly ReplayOutcomeRow[] = [];
     try {
       decided = await this.repository.inTransaction(async (tx) => {
         const progress = await tx.progress(topic, partition);
@@ -121,7 +129,8 @@ export class BatchDecider {
           progress,
           new Set(replays.keys()),
         );
-        await tx.recordReplays(replayOutcomeRows(decisions, replays), this.config.dlq.maxAttempts);
+        replayed = replayOutcomeRows(decisions, replays);
+        await tx.recordReplays(replayed, this.config.dlq.maxAttempts);
         await tx.advanceProgress(topic, partition, lastOffset);
         const byOffset = new Map<string, DecisionRecord>(recorded);
         for (const d of decisions) byOffset.set(d.coords.offset, d);
@@ -140,6 +149,7 @@ export class BatchDecider {
       throw error;
     }
     this.learnAfterCommit(attempt);
+    for (const row of replayed) this.metrics.countReplayed(row.outcome);
     return decided;
   }
 

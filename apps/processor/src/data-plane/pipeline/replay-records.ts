@@ -1,4 +1,4 @@
-import { DEDUP_HEADERS } from '@dedup/contracts';
+import { DEDUP_HEADERS, type Outcome } from '@dedup/contracts';
 import type { ParsedRecord } from '@dedup/core';
 import type { RawRecord } from '../dedup.repository';
 import type { DecisionRecord } from './decision-record';
@@ -98,7 +98,7 @@ export function copyDecision(
 export interface ReplayOutcomeRow {
   readonly run_id: string;
   readonly dlq_id: string;
-  readonly outcome: string;
+  readonly outcome: Outcome;
   readonly topic: string;
   readonly partition: number;
   readonly offset: string;

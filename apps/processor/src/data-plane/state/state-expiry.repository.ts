@@ -130,14 +130,16 @@ export class StateExpiryRepository {
     };
   }
 
-  /** Open DLQ records and the age of the oldest, for the DLQ gauges. */
-  async dlqSummary(pipeline: string): Promise<{ open: number; oldestAgeSeconds: number }> {
-    const rows: { open: string; oldest: string | null }[] = await this.dataSource.query(
-      `SELECT count(*)::text AS open, extract(epoch FROM now() - min(first_failure_at))::text AS oldest
-         FROM dlq_record WHERE pipeline = $1 AND status = 'open'`,
+  /** Open DLQ records and the age of the oldest, by error type, for the DLQ gauges. */
+  async dlqSummary(pipeline: string): Promise<Map<string, { open: number; oldestAgeSeconds: number }>> {
+    const rows: { error_type: string; open: string; oldest: string | null }[] = await this.dataSource.query(
+      `SELECT error_type, count(*)::text AS open, extract(epoch FROM now() - min(first_failure_at))::text AS oldest
+         FROM dlq_record WHERE pipeline = $1 AND status = 'open' GROUP BY error_type`,
       [pipeline],
     );
-    return { open: Number(rows[0]?.open ?? 0), oldestAgeSeconds: Number(rows[0]?.oldest ?? 0) };
+    return new Map(
+      rows.map((r) => [r.error_type, { open: Number(r.open), oldestAgeSeconds: Number(r.oldest ?? 0) }]),
+    );
   }
 
   async countStates(pipeline: string): Promise<number> {

@@ -63,7 +63,7 @@ export class StateExpiryService implements OnApplicationShutdown {
       this.metrics.setStateCacheEntries(this.cache.size);
       total += await this.sweepBloom(horizon);
       const dlq = await this.repository.dlqSummary(this.config.pipeline.name);
-      this.metrics.setDlq(dlq.open, dlq.oldestAgeSeconds);
+      this.metrics.setDlq(dlq);
       if (total > 0) this.log.write('debug', 'expired state removed', { deleted: total });
     } catch (error) {
       // A failed sweep only delays clean-up; the next tick tries again.

@@ -29,7 +29,25 @@ export const METRIC = {
   backfillRemainingRecords: 'dedup_backfill_remaining_records',
   backfillJobs: 'dedup_backfill_jobs',
   httpRefusalsTotal: 'dedup_http_refusals_total',
+  dlqReplayedRecordsTotal: 'dedup_dlq_replayed_records_total',
+  dlqReplayRuns: 'dedup_dlq_replay_runs',
 } as const;
+
+/**
+ * The `error_type` label of the DLQ gauges: every error type a record can fail with (libs/core
+ * InvalidErrorType and `processing_failed`), each exported (0 when none) so the series never vanish.
+ */
+export const DLQ_ERROR_TYPES = [
+  'empty_record',
+  'payload_too_large',
+  'invalid_utf8',
+  'invalid_json',
+  'schema_violation',
+  'event_time_in_future',
+  'missing_key_field',
+  'processing_failed',
+] as const;
+const OUTCOME_LABELS = ['unique', 'duplicate', 'late', 'invalid', 'failed'] as const;
 
 export type HttpRefusalReason =
   'unauthenticated' | 'forbidden' | 'rate_limited_identity' | 'rate_limited_address';
@@ -56,8 +74,10 @@ export class MetricsService {
   private readonly lateness: Histogram<'topic'>;
   private readonly transactions: Counter<'result'>;
   private readonly stateKeys: Gauge;
-  private readonly dlqOpen: Gauge;
-  private readonly dlqOldest: Gauge;
+  private readonly dlqOpen: Gauge<'error_type'>;
+  private readonly dlqOldest: Gauge<'error_type'>;
+  private readonly dlqReplayed: Counter<'outcome'>;
+  private readonly dlqReplayRuns: Gauge<'status'>;
   private readonly consumerLag: Gauge<'topic' | 'partition'>;
   private readonly partitionWatermark: Gauge<'topic' | 'partition'>;
   private readonly pipelineWatermark: Gauge<'topic'>;
@@ -123,14 +143,34 @@ export class MetricsService {
     });
     this.dlqOpen = new Gauge({
       name: METRIC.dlqOpenRecords,
-      help: 'DLQ records with status open for this pipeline',
+      help: 'DLQ records with status open for this pipeline, by error type',
+      labelNames: ['error_type'],
       registers,
     });
     this.dlqOldest = new Gauge({
       name: METRIC.dlqOldestOpenAgeSeconds,
-      help: 'Age of the oldest open DLQ record (0 when none is open)',
+      help: 'Age of the oldest open DLQ record of each error type (0 when none is open)',
+      labelNames: ['error_type'],
       registers,
     });
+    for (const errorType of DLQ_ERROR_TYPES) {
+      this.dlqOpen.set({ error_type: errorType }, 0);
+      this.dlqOldest.set({ error_type: errorType }, 0);
+    }
+    this.dlqReplayed = new Counter({
+      name: METRIC.dlqReplayedRecordsTotal,
+      help: 'Replayed DLQ records decided by this instance, by the outcome of their first decision',
+      labelNames: ['outcome'],
+      registers,
+    });
+    for (const outcome of OUTCOME_LABELS) this.dlqReplayed.inc({ outcome }, 0);
+    this.dlqReplayRuns = new Gauge({
+      name: METRIC.dlqReplayRuns,
+      help: 'DLQ replay runs of this pipeline by status (running, paused)',
+      labelNames: ['status'],
+      registers,
+    });
+    for (const status of ['running', 'paused']) this.dlqReplayRuns.set({ status }, 0);
     this.stateKeys = new Gauge({
       name: METRIC.stateKeys,
       help: 'Dedup state keys held in Postgres for this pipeline (refreshed by the expiry sweep)',
@@ -284,9 +324,22 @@ export class MetricsService {
     this.stateKeys.set(n);
   }
 
-  setDlq(open: number, oldestOpenAgeSeconds: number): void {
-    this.dlqOpen.set(open);
-    this.dlqOldest.set(oldestOpenAgeSeconds);
+  /** Open DLQ records and the oldest one's age, by error type; a type not listed has none. */
+  setDlq(byType: ReadonlyMap<string, { open: number; oldestAgeSeconds: number }>): void {
+    for (const errorType of new Set([...DLQ_ERROR_TYPES, ...byType.keys()])) {
+      const seen = byType.get(errorType);
+      this.dlqOpen.set({ error_type: errorType }, seen?.open ?? 0);
+      this.dlqOldest.set({ error_type: errorType }, seen?.oldestAgeSeconds ?? 0);
+    }
+  }
+
+  countReplayed(outcome: Outcome, n = 1): void {
+    this.dlqReplayed.inc({ outcome }, n);
+  }
+
+  setReplayRuns(running: number, paused: number): void {
+    this.dlqReplayRuns.set({ status: 'running' }, running);
+    this.dlqReplayRuns.set({ status: 'paused' }, paused);
   }
 
   /** Where a batch's time goes: Postgres's batch transaction or Kafka's output transaction. */
