@@ -29,6 +29,7 @@ import { DEFAULT_PORTS } from '../stack/ports.ts';
 import { BENCH_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-stack.ts';
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
+import { benchDlqQueries, type DlqQueryResult } from './dlq-queries.ts';
 import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
 import {
   cpuBetween,
@@ -71,6 +72,8 @@ const { values } = parseArgs({
     zipf: { type: 'string', default: '0.9' },
     profile: { type: 'boolean' },
     'keep-data': { type: 'boolean', default: false },
+    /** DLQ records for the triage-query stage (docs/benchmarks.md); 0 skips it. --quick: 100 000. */
+    'dlq-rows': { type: 'string' },
     'out-dir': { type: 'string' },
     /** Extra environment for the processor, KEY=VALUE (repeatable): tuning experiments without code changes. */
     'processor-env': { type: 'string', multiple: true, default: [] },
@@ -675,6 +678,8 @@ async function main(): Promise<void> {
   let profileStep: StepResult | undefined;
   let profileSummary: ProfileSummary | undefined;
   let profileStatements: StatementStat[] | undefined;
+  let dlqQueries: DlqQueryResult | undefined;
+  const dlqRows = Number(values['dlq-rows'] ?? (quick ? 100_000 : 1_000_000));
   const stopAll = async () => {
     for (const p of [...running]) await p.stop();
     await admin.disconnect().catch(() => undefined);
@@ -722,6 +727,10 @@ async function main(): Promise<void> {
           fromS: (profileStep.window.from - sut.spawnedAt) / 1000,
           toS: (profileStep.window.to - sut.spawnedAt) / 1000,
         });
+    }
+    if (dlqRows > 0) {
+      log(`▶ dlq queries: ${dlqRows} DLQ records, the triage API's queries`);
+      dlqQueries = await benchDlqQueries(stack.databaseUrl, dlqRows, 20, log);
     }
   } finally {
     await stopAll();
@@ -800,6 +809,7 @@ async function main(): Promise<void> {
             summary: profileSummary ?? null,
             postgres_statements: profileStatements ?? null,
           },
+    dlq_queries: dlqQueries ?? null,
     run_dir: path.relative(repoRoot, runDir),
   };
   await mkdir(outDir, { recursive: true });
@@ -889,6 +899,12 @@ async function main(): Promise<void> {
       text.push(
         `| ${st.pct} | ${st.calls} | ${st.mean_ms} | ${st.rows_per_call} | \`${st.query.replaceAll('|', '\\|')}\` |`,
       );
+  }
+  if (dlqQueries !== undefined) {
+    text.push('', `## DLQ triage queries (${dlqQueries.records} DLQ records; target < 100 ms)`, '');
+    text.push('| query | median ms | p95 ms | rows |', '| - | -: | -: | -: |');
+    for (const t of dlqQueries.timings)
+      text.push(`| ${t.query} | ${t.median_ms} | ${t.p95_ms} | ${t.rows} |`);
   }
   text.push(
     '',

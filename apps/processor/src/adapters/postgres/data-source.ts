@@ -10,6 +10,7 @@ import { BackfillsAndActionLog1764000000005 } from './migrations/1764000000005-b
 import { AccessControl1764000000006 } from './migrations/1764000000006-access-control';
 import { DlqTriageAndPipelineTopics1764000000007 } from './migrations/1764000000007-dlq-triage-and-pipeline-topics';
 import { DlqReplay1764000000008 } from './migrations/1764000000008-dlq-replay';
+import { DlqGroupStats1764000000009 } from './migrations/1764000000009-dlq-group-stats';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -22,6 +23,7 @@ export const MIGRATIONS = [
   AccessControl1764000000006,
   DlqTriageAndPipelineTopics1764000000007,
   DlqReplay1764000000008,
+  DlqGroupStats1764000000009,
 ];
 
 /**

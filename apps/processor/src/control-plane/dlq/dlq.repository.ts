@@ -79,14 +79,27 @@ export class DlqRepository {
     return rows[0]?.cause ?? null;
   }
 
+  /**
+   * Records in a status and the first failure of the oldest of them: the count from the group
+   * statistics (migration 1764000000009), the oldest by index, per error type.
+   */
   async totals(pipeline: string, status: DlqStatus): Promise<{ total: number; oldest: Date | null }> {
     const rows: { n: string; oldest: Date | null }[] = await this.dataSource.query(
-      `SELECT count(*)::text AS n, min(first_failure_at) AS oldest FROM dlq_record WHERE pipeline = $1 AND status = $2`,
+      `SELECT (SELECT coalesce(sum(n), 0) FROM dlq_group_stat WHERE pipeline = $1 AND status = $2)::text AS n,
+              (SELECT min((SELECT d.first_failure_at FROM dlq_record d
+                            WHERE d.pipeline = $1 AND d.status = $2 AND d.error_type = t.error_type
+                            ORDER BY d.first_failure_at LIMIT 1))
+                 FROM (SELECT DISTINCT error_type FROM dlq_group_stat
+                        WHERE pipeline = $1 AND status = $2 AND n > 0) t) AS oldest`,
       [pipeline, status],
     );
     return { total: Number(rows[0]?.n ?? 0), oldest: rows[0]?.oldest ?? null };
   }
 
+  /**
+   * The largest groups of a status: counts from the group statistics, the newest and oldest record
+   * of each by index, and failures per clock hour over the last 24 h from the hourly counts.
+   */
   async groups(pipeline: string, status: DlqStatus, limit = 200): Promise<DlqGroup[]> {
     const rows: {
       fingerprint: string;
@@ -101,22 +114,27 @@ export class DlqRepository {
       last_day: number[];
     }[] = await this.dataSource.query(
       `WITH g AS (
-         SELECT fingerprint, min(error_type) AS error_type, min(cause) AS cause, count(*) AS n,
-                min(first_failure_at) AS first_failure_at, max(last_failure_at) AS last_failure_at,
-                max(id) AS sample_id, array_agg(DISTINCT source_topic) AS topics
-           FROM dlq_record WHERE pipeline = $1 AND status = $2
-          GROUP BY fingerprint ORDER BY count(*) DESC, fingerprint LIMIT $3),
-       hours AS (
-         SELECT r.fingerprint, floor(extract(epoch FROM now() - r.last_failure_at) / 3600)::int AS age, count(*) AS n
-           FROM dlq_record r JOIN g ON g.fingerprint = r.fingerprint
-          WHERE r.pipeline = $1 AND r.status = $2 AND r.last_failure_at > now() - interval '24 hours'
-          GROUP BY 1, 2)
-       SELECT g.fingerprint, g.error_type, g.cause, g.n::text, g.first_failure_at, g.last_failure_at,
-              g.sample_id::text, d.error_message AS sample_message, g.topics,
+         SELECT fingerprint, min(error_type) AS error_type, min(cause) AS cause, sum(n) AS n,
+                array_agg(source_topic ORDER BY source_topic) FILTER (WHERE n > 0) AS topics
+           FROM dlq_group_stat WHERE pipeline = $1 AND status = $2
+          GROUP BY fingerprint HAVING sum(n) > 0
+          ORDER BY sum(n) DESC, fingerprint LIMIT $3)
+       SELECT g.fingerprint, g.error_type, g.cause, g.n::text, oldest.first_failure_at, newest.last_failure_at,
+              newest.id::text AS sample_id, newest.error_message AS sample_message, g.topics,
               (SELECT array_agg(coalesce(h.n, 0)::int ORDER BY s.i)
                  FROM generate_series(0, 23) AS s(i)
-                 LEFT JOIN hours h ON h.fingerprint = g.fingerprint AND h.age = 23 - s.i) AS last_day
-         FROM g JOIN dlq_record d ON d.id = g.sample_id
+                 LEFT JOIN dlq_failure_hourly h
+                   ON h.pipeline = $1 AND h.fingerprint = g.fingerprint
+                  AND h.hour = date_trunc('hour', now()) - (23 - s.i) * interval '1 hour') AS last_day
+         FROM g
+         CROSS JOIN LATERAL (
+           SELECT d.id, d.error_message, d.last_failure_at FROM dlq_record d
+            WHERE d.pipeline = $1 AND d.fingerprint = g.fingerprint AND d.status = $2
+            ORDER BY d.last_failure_at DESC, d.id DESC LIMIT 1) newest
+         CROSS JOIN LATERAL (
+           SELECT d.first_failure_at FROM dlq_record d
+            WHERE d.pipeline = $1 AND d.fingerprint = g.fingerprint AND d.status = $2
+            ORDER BY d.first_failure_at LIMIT 1) oldest
         ORDER BY g.n DESC, g.fingerprint`,
       [pipeline, status, limit],
     );
@@ -129,7 +147,7 @@ export class DlqRepository {
       lastFailureAt: r.last_failure_at.toISOString(),
       sampleId: r.sample_id,
       sampleMessage: r.sample_message,
-      sourceTopics: [...r.topics].sort(),
+      sourceTopics: r.topics,
       lastDay: r.last_day.map(Number),
     }));
   }
@@ -234,9 +252,10 @@ export function whereOf(pipeline: string, filter: DlqFilter): { where: string[];
   if (filter.from !== undefined) add((at) => `last_failure_at >= ${at}::timestamptz`, filter.from);
   if (filter.to !== undefined) add((at) => `last_failure_at < ${at}::timestamptz`, filter.to);
   if (filter.q !== undefined) {
-    // The value's bytes with non-ASCII escaped: a search for ASCII text (ids, field names) finds it.
+    // The first 2 kB of the value with non-ASCII bytes escaped: ASCII text (ids, field names) is found,
+    // by the trigram index where pg_trgm is installed (migration 1764000000009).
     const pattern = `%${filter.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    add((at) => `encode(original_value, 'escape') ILIKE ${at}`, pattern);
+    add((at) => `left(encode(original_value, 'escape'), 2048) ILIKE ${at}`, pattern);
   }
   return { where, params };
 }

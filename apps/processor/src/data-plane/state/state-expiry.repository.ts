@@ -133,8 +133,13 @@ export class StateExpiryRepository {
   /** Open DLQ records and the age of the oldest, by error type, for the DLQ gauges. */
   async dlqSummary(pipeline: string): Promise<Map<string, { open: number; oldestAgeSeconds: number }>> {
     const rows: { error_type: string; open: string; oldest: string | null }[] = await this.dataSource.query(
-      `SELECT error_type, count(*)::text AS open, extract(epoch FROM now() - min(first_failure_at))::text AS oldest
-         FROM dlq_record WHERE pipeline = $1 AND status = 'open' GROUP BY error_type`,
+      // Counts from the group statistics; the oldest of each type by index (never a count of rows).
+      `SELECT t.error_type, t.open::text,
+              extract(epoch FROM now() - (SELECT d.first_failure_at FROM dlq_record d
+                                            WHERE d.pipeline = $1 AND d.status = 'open' AND d.error_type = t.error_type
+                                            ORDER BY d.first_failure_at LIMIT 1))::text AS oldest
+         FROM (SELECT error_type, sum(n) AS open FROM dlq_group_stat
+                WHERE pipeline = $1 AND status = 'open' GROUP BY error_type HAVING sum(n) > 0) t`,
       [pipeline],
     );
     return new Map(
