@@ -20,6 +20,7 @@ import {
   reasonProblem,
   recordHref,
   selectedQuestion,
+  selectedScope,
   sparklinePath,
   statusHref,
   valueView,
@@ -354,6 +355,22 @@ describe('discard wording and selection', () => {
     expect(
       selectedQuestion([{ fingerprint: 'ffffffffffffffff', errorType: 'schema_violation' }], causeOf),
     ).toBe('Discard 1 record of cause schema_violation?');
+  });
+
+  it('states the scope of selected records without a verb, for the replay dialog too', () => {
+    const causeOf = (fingerprint: string) => (fingerprint === FP ? 'invalid_json: not JSON' : undefined);
+    expect(selectedScope([{ fingerprint: FP, errorType: 'invalid_json' }], causeOf)).toBe(
+      '1 record of cause invalid_json: not JSON',
+    );
+    expect(
+      selectedScope(
+        [
+          { fingerprint: FP, errorType: 'invalid_json' },
+          { fingerprint: 'ffffffffffffffff', errorType: 'schema_violation' },
+        ],
+        causeOf,
+      ),
+    ).toBe('2 records of 2 causes');
   });
 
   it("states a group's scope with its count, status and cause", () => {

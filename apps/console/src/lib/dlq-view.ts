@@ -499,11 +499,19 @@ export function selectedQuestion(
   records: readonly { fingerprint: string; errorType: string }[],
   causeOf: (fingerprint: string) => string | undefined,
 ): string {
+  return `Discard ${selectedScope(records, causeOf)}?`;
+}
+
+/** Listed records in words: "3 records of cause X", or "3 records of 2 causes" (see selectedQuestion). */
+export function selectedScope(
+  records: readonly { fingerprint: string; errorType: string }[],
+  causeOf: (fingerprint: string) => string | undefined,
+): string {
   const causes = new Set(records.map((r) => causeOf(r.fingerprint) ?? r.errorType));
   const [only] = causes;
   return causes.size === 1 && only !== undefined
-    ? `Discard ${recordsText(records.length)} of cause ${only}?`
-    : `Discard ${recordsText(records.length)} of ${formatCount(causes.size)} causes?`;
+    ? `${recordsText(records.length)} of cause ${only}`
+    : `${recordsText(records.length)} of ${formatCount(causes.size)} causes`;
 }
 
 /** "Discard all 40 open records of group <cause>?" */

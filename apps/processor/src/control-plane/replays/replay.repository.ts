@@ -15,7 +15,8 @@ export interface ReplayRecord {
 export interface NewPreview {
   readonly pipeline: string;
   readonly token: string;
-  readonly scope: string;
+  /** The scope in words, given the number of records selected ("7 records open of cause …"). */
+  readonly scope: (total: number) => string;
   readonly selection: DlqSelectionValue;
   readonly maxPerSecond: number;
   readonly reason: string | null;
@@ -82,7 +83,10 @@ export class ReplayRepository {
   }
 
   /** A preview run holding exactly the selected records, in id order; answers its id and size. */
-  async createPreview(m: EntityManager, run: NewPreview): Promise<{ id: string; total: number }> {
+  async createPreview(
+    m: EntityManager,
+    run: NewPreview,
+  ): Promise<{ id: string; total: number; scope: string }> {
     const created: { id: string }[] = await m.query(
       `INSERT INTO dlq_replay_run (pipeline, status, token, scope, selection, total, max_per_second, reason,
                                    created_by, expires_at)
@@ -90,7 +94,7 @@ export class ReplayRepository {
       [
         run.pipeline,
         run.token,
-        run.scope,
+        run.scope(0),
         JSON.stringify(run.selection),
         run.maxPerSecond,
         run.reason,
@@ -112,8 +116,9 @@ export class ReplayRepository {
       params,
     );
     const total = Number(inserted[0]?.n ?? 0);
-    await m.query(`UPDATE dlq_replay_run SET total = $2 WHERE id = $1`, [id, total]);
-    return { id, total };
+    const scope = run.scope(total);
+    await m.query(`UPDATE dlq_replay_run SET total = $2, scope = $3 WHERE id = $1`, [id, total, scope]);
+    return { id, total, scope };
   }
 
   async sample(runId: string, limit: number): Promise<DlqRecordSummary[]> {

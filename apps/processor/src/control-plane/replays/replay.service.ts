@@ -77,11 +77,11 @@ export class ReplayService {
     const expiresAt = new Date(Date.now() + PREVIEW_TTL_MS);
     const selection = body.selection;
     const described = await this.describe(selection);
-    const { id, total } = await this.repository.inTransaction((m) =>
+    const { id, total, scope } = await this.repository.inTransaction((m) =>
       this.repository.createPreview(m, {
         pipeline: this.pipeline,
         token,
-        scope: described,
+        scope: (n) => `${n} ${n === 1 ? 'record' : 'records'} ${described}`,
         selection,
         maxPerSecond,
         reason: body.reason ?? null,
@@ -93,7 +93,7 @@ export class ReplayService {
       token,
       count: total,
       sample: await this.repository.sample(id, SAMPLE_SIZE),
-      scope: `${total} ${total === 1 ? 'record' : 'records'} ${described}`,
+      scope,
       maxPerSecond,
       estimatedSeconds: Math.ceil(total / maxPerSecond),
       expiresAt: expiresAt.toISOString(),

@@ -14,8 +14,8 @@ import {
 } from '../../../lib/backfill-view';
 import { fetchConsole } from '../../../lib/console-fetch';
 import { LocalTime } from '../../local-time';
+import { ProgressBar } from '../../progress-bar';
 import { PartitionsTable } from './partitions-table';
-import { ProgressBar } from './progress-bar';
 import { RangeText } from './range-text';
 
 interface BackfillCardProps {

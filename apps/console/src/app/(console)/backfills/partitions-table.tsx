@@ -1,6 +1,6 @@
 import type { BackfillPartition } from '@dedup/contracts';
 import { formatCount, partitionProgress, sortedPartitions } from '../../../lib/backfill-view';
-import { ProgressBar } from './progress-bar';
+import { ProgressBar } from '../../progress-bar';
 
 interface PartitionsTableProps {
   /** Names the table and the bars: "Backfill 3", "Preview". */

@@ -2,14 +2,19 @@ import type { DlqGroup, DlqStatus } from '@dedup/contracts';
 import Link from 'next/link';
 import { formatCount } from '../../../lib/backfill-view';
 import { groupRecordsHref, isDiscardable, recordHref, type DlqView } from '../../../lib/dlq-view';
+import { isReplayable } from '../../../lib/replay-view';
 import { LocalTime } from '../../local-time';
 import { DiscardGroupButton } from './discard-group-button';
+import { ReplayGroupButton } from './replay-group-button';
 import { Sparkline } from './sparkline';
 
 interface DlqGroupsTableProps {
   groups: readonly DlqGroup[];
   view: DlqView;
-  /** Operators get "Discard group…" on groups of open or quarantined records; viewers nothing. */
+  /**
+   * Operators get "Replay group…" and "Discard group…" on groups of open or quarantined records;
+   * viewers nothing.
+   */
   canOperate: boolean;
 }
 
@@ -17,6 +22,7 @@ interface DlqGroupsTableProps {
 export function DlqGroupsTable({ groups, view, canOperate }: DlqGroupsTableProps) {
   const status: DlqStatus = view.status;
   const discardable = canOperate && isDiscardable(status);
+  const replayable = canOperate && isReplayable(status);
   return (
     <div className="table-scroll">
       <table className="table dlq-table" aria-label="DLQ groups">
@@ -76,6 +82,7 @@ export function DlqGroupsTable({ groups, view, canOperate }: DlqGroupsTableProps
                   >
                     Open example
                   </Link>
+                  {replayable && <ReplayGroupButton group={group} status={status} />}
                   {discardable && <DiscardGroupButton group={group} status={status} />}
                 </div>
               </td>

@@ -9,19 +9,25 @@ import {
   recordHref,
   recordsText,
   selectedQuestion,
+  selectedScope,
   type DlqView,
 } from '../../../lib/dlq-view';
+import { selectedReplaySelection } from '../../../lib/replay-view';
 import { LocalTime } from '../../local-time';
 import { DiscardDialog } from './discard-dialog';
 import { useDiscardFeedback } from './discard-feedback';
+import { ReplayDialog } from './replay-dialog';
 import { useHydrated } from './use-hydrated';
 
 interface DlqRecordsTableProps {
   records: readonly DlqRecordSummary[];
   view: DlqView;
-  /** Operators get a checkbox per open or quarantined row and "Discard selected…"; viewers neither. */
+  /**
+   * Operators get a checkbox per open or quarantined row, "Replay selected…" and "Discard
+   * selected…"; viewers none of them.
+   */
   canOperate: boolean;
-  /** Each group's cause by fingerprint, to state a discard's scope in words. */
+  /** Each group's cause by fingerprint, to state a replay's or a discard's scope in words. */
   causes: Readonly<Record<string, string>>;
 }
 
@@ -30,8 +36,9 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
   const hydrated = useHydrated();
   const report = useDiscardFeedback();
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const [confirming, setConfirming] = useState(false);
+  const [dialog, setDialog] = useState<'replay' | 'discard' | null>(null);
 
+  // Replay and discard take the same statuses (open, quarantined); the replay preview counts exactly.
   const selectable = canOperate ? records.filter((r) => isDiscardable(r.status)) : [];
   // Rows a refresh removed (discarded elsewhere, another page) drop out of the selection.
   const chosen = selectable.filter((r) => selected.has(r.id));
@@ -52,7 +59,7 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
         <div className="dlq-selection-bar">
           <span className="muted" data-testid="dlq-selected-count">
             {chosen.length === 0
-              ? 'Select records to discard them.'
+              ? 'Select records to replay or discard them.'
               : `${recordsText(chosen.length)} selected`}
           </span>
           <button
@@ -61,7 +68,18 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
             disabled={!hydrated || chosen.length === 0}
             onClick={() => {
               report(null);
-              setConfirming(true);
+              setDialog('replay');
+            }}
+          >
+            Replay selected…
+          </button>
+          <button
+            type="button"
+            className="button button-small"
+            disabled={!hydrated || chosen.length === 0}
+            onClick={() => {
+              report(null);
+              setDialog('discard');
             }}
           >
             Discard selected…
@@ -150,14 +168,22 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
           </tbody>
         </table>
       </div>
-      {confirming && chosen.length > 0 && (
+      {dialog === 'replay' && chosen.length > 0 && (
+        <ReplayDialog
+          title={`Replay ${selectedScope(chosen, (fingerprint) => causes[fingerprint])}`}
+          selection={selectedReplaySelection(chosen.map((r) => r.id))}
+          onClose={() => setDialog(null)}
+          onStarted={() => setSelected(new Set())}
+        />
+      )}
+      {dialog === 'discard' && chosen.length > 0 && (
         <DiscardDialog
           question={selectedQuestion(chosen, (fingerprint) => causes[fingerprint])}
           hint="Only records still open or quarantined are discarded. The reason is kept with each record and in the action log."
           confirmLabel={`Discard ${recordsText(chosen.length)}`}
           selection={{ ids: chosen.map((r) => r.id) }}
           asked={chosen.length}
-          onClose={() => setConfirming(false)}
+          onClose={() => setDialog(null)}
           onDiscarded={() => setSelected(new Set())}
         />
       )}

@@ -14,7 +14,7 @@ import {
   type SearchParams,
 } from '../../../lib/dlq-view';
 import type { ProcessorResult } from '../../../lib/server/api-client';
-import { dlqGroups, getDlqRecord, listDlq } from '../../../lib/server/dlq-client';
+import { dlqGroups, getDlqRecord, listDlq, listReplays } from '../../../lib/server/dlq-client';
 import { can, requirePageSession } from '../../../lib/server/page-session';
 import { DiscardFeedback } from './discard-feedback';
 import { DlqFilters } from './dlq-filters';
@@ -22,6 +22,7 @@ import { DlqGroupsTable } from './dlq-groups-table';
 import { DlqOpenSummary, type OpenTotals } from './dlq-open-summary';
 import { DlqRecordDrawer } from './dlq-record-drawer';
 import { DlqRecordsTable } from './dlq-records-table';
+import { ReplayRuns } from './replay-runs';
 
 export const metadata: Metadata = { title: 'Dead letters · Dedup operator' };
 
@@ -35,17 +36,19 @@ interface DlqPageProps {
 /**
  * DLQ triage: the records that failed, grouped by cause, listed with filters, one opened whole in a
  * drawer. Everything the view shows is in the URL (status, filters, page, open record), so it can be
- * shared and reloaded; one server round trip per view. Operators discard, with a reason.
+ * shared and reloaded; one server round trip per view. Operators replay records (a preview first,
+ * then a run whose progress the page polls) and discard them, with a reason; everyone sees the runs.
  */
 export default async function DlqPage({ searchParams }: DlqPageProps) {
   const caller = await requirePageSession();
   const { view, problems } = parseDlqView(await searchParams);
   const canOperate = can(caller, 'operator');
-  const [groups, openGroups, records, record] = await Promise.all([
+  const [groups, openGroups, records, record, replays] = await Promise.all([
     dlqGroups(caller, view.status),
     view.status === 'open' ? null : dlqGroups(caller, 'open'),
     listDlq(caller, listQuery(view)),
     view.id === undefined ? null : getDlqRecord(caller, view.id),
+    listReplays(caller),
   ]);
   const nowMs = Date.now();
   const groupList = groups.ok ? groups.value.groups : [];
@@ -73,64 +76,70 @@ export default async function DlqPage({ searchParams }: DlqPageProps) {
       )}
 
       <DiscardFeedback>
-        <section className="dlq-section" aria-labelledby="dlq-groups-title">
-          <h2 id="dlq-groups-title" className="section-title">
-            Groups
-          </h2>
-          {!groups.ok ? (
-            <div className="banner" role="alert" data-testid="processor-error">
-              <strong>Could not read the groups.</strong> {groups.error.message}
-            </div>
-          ) : groupList.length === 0 ? (
-            <p className="panel activity-empty" data-testid="dlq-groups-empty">
-              No {view.status} records.
-            </p>
-          ) : (
-            <DlqGroupsTable groups={groupList} view={view} canOperate={canOperate} />
-          )}
-        </section>
+        <ReplayRuns
+          initialRuns={replays.ok ? replays.value.runs : null}
+          initialError={replays.ok ? null : replays.error.message}
+          canOperate={canOperate}
+        >
+          <section className="dlq-section" aria-labelledby="dlq-groups-title">
+            <h2 id="dlq-groups-title" className="section-title">
+              Groups
+            </h2>
+            {!groups.ok ? (
+              <div className="banner" role="alert" data-testid="processor-error">
+                <strong>Could not read the groups.</strong> {groups.error.message}
+              </div>
+            ) : groupList.length === 0 ? (
+              <p className="panel activity-empty" data-testid="dlq-groups-empty">
+                No {view.status} records.
+              </p>
+            ) : (
+              <DlqGroupsTable groups={groupList} view={view} canOperate={canOperate} />
+            )}
+          </section>
 
-        <section className="dlq-section" aria-labelledby="dlq-records-title">
-          <h2 id="dlq-records-title" className="section-title">
-            Records
-          </h2>
-          <DlqFilters
-            values={dlqFormValues(view)}
-            groupCause={fingerprint === undefined ? null : (causes[fingerprint] ?? null)}
-            errorTypes={[...new Set(groupList.map((g) => g.errorType))].sort()}
-            sourceTopics={[...new Set(groupList.flatMap((g) => g.sourceTopics))].sort()}
-          />
-          {!records.ok ? (
-            <div className="banner" role="alert" data-testid="processor-error">
-              <strong>Could not read the records.</strong> {records.error.message}
-            </div>
-          ) : records.value.records.length === 0 ? (
-            <p className="panel activity-empty" data-testid="dlq-records-empty">
-              No records match these filters.
-            </p>
-          ) : (
-            <DlqRecordsTable
-              records={records.value.records}
-              view={view}
-              canOperate={canOperate}
-              causes={causes}
+          <section className="dlq-section" aria-labelledby="dlq-records-title">
+            <h2 id="dlq-records-title" className="section-title">
+              Records
+            </h2>
+            <DlqFilters
+              values={dlqFormValues(view)}
+              groupCause={fingerprint === undefined ? null : (causes[fingerprint] ?? null)}
+              errorTypes={[...new Set(groupList.map((g) => g.errorType))].sort()}
+              sourceTopics={[...new Set(groupList.flatMap((g) => g.sourceTopics))].sort()}
             />
-          )}
-          {records.ok && (view.cursor !== undefined || records.value.nextCursor !== null) && (
-            <nav className="button-row activity-pages" aria-label="Pages of DLQ records">
-              {view.cursor !== undefined && (
-                <Link href={newestHref(view)} className="button">
-                  Newest
-                </Link>
-              )}
-              {records.value.nextCursor !== null && (
-                <Link href={olderHref(view, records.value.nextCursor)} className="button" rel="next">
-                  Older →
-                </Link>
-              )}
-            </nav>
-          )}
-        </section>
+            {!records.ok ? (
+              <div className="banner" role="alert" data-testid="processor-error">
+                <strong>Could not read the records.</strong> {records.error.message}
+              </div>
+            ) : records.value.records.length === 0 ? (
+              <p className="panel activity-empty" data-testid="dlq-records-empty">
+                No records match these filters.
+              </p>
+            ) : (
+              <DlqRecordsTable
+                records={records.value.records}
+                view={view}
+                canOperate={canOperate}
+                causes={causes}
+              />
+            )}
+            {records.ok && (view.cursor !== undefined || records.value.nextCursor !== null) && (
+              <nav className="button-row activity-pages" aria-label="Pages of DLQ records">
+                {view.cursor !== undefined && (
+                  <Link href={newestHref(view)} className="button">
+                    Newest
+                  </Link>
+                )}
+                {records.value.nextCursor !== null && (
+                  <Link href={olderHref(view, records.value.nextCursor)} className="button" rel="next">
+                    Older →
+                  </Link>
+                )}
+              </nav>
+            )}
+          </section>
+        </ReplayRuns>
       </DiscardFeedback>
 
       {view.id !== undefined && record !== null && (

@@ -98,9 +98,9 @@ export class DlqGroupStats1764000000009 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX ix_dlq_record_group_first ON dlq_record (pipeline, fingerprint, status, first_failure_at)`,
     );
-    const trgm: unknown[] = await queryRunner.query(
+    const trgm = (await queryRunner.query(
       `SELECT 1 FROM pg_available_extensions WHERE name = 'pg_trgm'`,
-    );
+    )) as unknown[];
     if (trgm.length > 0) {
       await queryRunner.query(`CREATE EXTENSION IF NOT EXISTS pg_trgm`);
       await queryRunner.query(

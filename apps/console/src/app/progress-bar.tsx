@@ -1,4 +1,4 @@
-import { formatCount, formatPercent, progressPercent } from '../../../lib/backfill-view';
+import { formatCount, formatPercent, progressPercent } from '../lib/backfill-view';
 
 interface ProgressBarProps {
   /** Accessible name, e.g. "Backfill 3 progress". */
