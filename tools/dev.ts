@@ -253,7 +253,7 @@ async function start(withApps: boolean): Promise<number> {
         ),
       );
       await waitForHttp(`http://127.0.0.1:${processorPort}/health/ready`, 120_000);
-      const prometheus = await startPrometheus(runDir, processorPort);
+      const prometheus = await startPrometheus(runDir, processorPort, consolePort);
       if (prometheus) children.push(prometheus.process);
       children.push(
         startProcess('generator', process.execPath, ['tools/demo/generator.ts'], {
@@ -333,6 +333,7 @@ async function consoleSignIn(): Promise<{
 async function startPrometheus(
   runDir: string,
   processorPort: string,
+  consolePort: string,
 ): Promise<{ process: ManagedProcess; url: string } | undefined> {
   if (spawnSync('sh', ['-c', 'command -v prometheus']).status !== 0) return undefined;
   const { writeFile } = await import('node:fs/promises');
@@ -348,6 +349,8 @@ async function startPrometheus(
       'scrape_configs:',
       '  - job_name: dedup-processor',
       `    static_configs: [{ targets: ['127.0.0.1:${processorPort}'] }]`,
+      '  - job_name: dedup-console',
+      `    static_configs: [{ targets: ['127.0.0.1:${consolePort}'] }]`,
       '',
     ].join('\n'),
   );

@@ -333,4 +333,18 @@ describe('console access control in Chromium', () => {
     expect(statuses).toContain(429);
     expect(Number(retryAfter)).toBeGreaterThan(0);
   });
+
+  it('counts its refusals on /metrics, across the proxy and the route handlers', async () => {
+    const text = await (await fetch(`${consoleServer!.baseUrl}/metrics`)).text();
+    const value = (reason: string) =>
+      Number(
+        new RegExp(`^dedup_console_refusals_total\\{reason="${reason}"\\} (\\d+)$`, 'm').exec(text)?.[1],
+      );
+    // Refused above: every API route without a session, the forged and the tokenless POSTs, the
+    // sign-ins over the address limit (counted by the proxy).
+    expect(value('unauthenticated')).toBeGreaterThanOrEqual(5);
+    expect(value('csrf')).toBeGreaterThanOrEqual(2);
+    expect(value('rate_limited_signin_address')).toBeGreaterThanOrEqual(1);
+    expect(text).toMatch(/^dedup_console_sign_ins_total\{result="failed"\} [1-9]/m);
+  });
 });

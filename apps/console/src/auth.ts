@@ -4,6 +4,7 @@ import Credentials from 'next-auth/providers/credentials';
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { config } from './lib/server/config';
+import { consoleMetrics } from './lib/server/console-metrics';
 import { currentLocalUser, verifyLocalUser } from './lib/server/local-users';
 import { oidcRole } from './lib/server/oidc-roles';
 import { signInLimits } from './lib/server/sign-in-limits';
@@ -64,8 +65,10 @@ export const { handlers, auth, signIn, signOut } = NextAuth((): NextAuthConfig =
           const user = await verifyLocalUser(usersFile, username, password);
           if (user === null) {
             await signInLimits().failed(username);
+            consoleMetrics().signIn('failed');
             return null;
           }
+          consoleMetrics().signIn('ok');
           return { id: user.id, uid: user.id, name: user.name, role: user.role };
         },
       }),

@@ -3,6 +3,7 @@ import { currentSession, type SessionClaims } from '../../auth';
 import type { ConsoleErrorBody } from '../console-api';
 import { CSRF_HEADER } from '../console-fetch';
 import { config } from './config';
+import { consoleMetrics } from './console-metrics';
 import { crossSiteReason, csrfTokenValid } from './csrf';
 import type { ProcessorResult } from './processor-http';
 import { signInLimits } from './sign-in-limits';
@@ -61,6 +62,7 @@ export async function requireCaller(
 ): Promise<Parsed<SessionClaims>> {
   const caller = await currentSession();
   if (caller === null) {
+    consoleMetrics().refused('unauthenticated');
     return {
       ok: false,
       response: refusal(401, 'unauthenticated', 'Not signed in, or the session ended: sign in again'),
@@ -69,12 +71,14 @@ export async function requireCaller(
   if (kind === 'mutation') {
     const crossSite = crossSiteReason(request.headers);
     if (crossSite !== null) {
+      consoleMetrics().refused('csrf');
       return {
         ok: false,
         response: refusal(403, 'csrf', `Refused ${crossSite}: changes come from the console's own pages`),
       };
     }
     if (!csrfTokenValid(request.headers.get(CSRF_HEADER), caller.sid, config().authSecret)) {
+      consoleMetrics().refused('csrf');
       return {
         ok: false,
         response: refusal(

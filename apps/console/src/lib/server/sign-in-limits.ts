@@ -1,5 +1,6 @@
 import { RateLimiterMemory, RateLimiterRes } from 'rate-limiter-flexible';
 import { config } from './config';
+import { consoleMetrics } from './console-metrics';
 
 /*
  * The console's rate limits, in memory, per console instance: sign-in attempts per client address,
@@ -19,8 +20,6 @@ class ConsoleLimits {
   private readonly perAddress: RateLimiterMemory;
   private readonly failuresPerUser: RateLimiterMemory;
   private readonly mutationsPerUser: RateLimiterMemory;
-  /** Refusals since start, by scope (logged; the console has no /metrics). */
-  readonly refusals = { address: 0, user: 0, mutation: 0 };
 
   constructor() {
     const limits = config().limits;
@@ -36,7 +35,7 @@ class ConsoleLimits {
   async attempt(address: string): Promise<Limited | null> {
     const byAddress = await consume(this.perAddress, address);
     if (byAddress === null) return null;
-    this.refusals.address += 1;
+    consoleMetrics().refused('rate_limited_signin_address');
     return limited(
       byAddress,
       `too many sign-in attempts from this address; retry in ${seconds(byAddress)} s`,
@@ -47,7 +46,7 @@ class ConsoleLimits {
   async userLocked(username: string): Promise<Limited | null> {
     const failures = await this.failuresPerUser.get(username);
     if (failures === null || failures.remainingPoints > 0) return null;
-    this.refusals.user += 1;
+    consoleMetrics().refused('rate_limited_signin_user');
     return limited(failures, `too many failed sign-ins for this user; retry in ${seconds(failures)} s`);
   }
 
@@ -58,7 +57,7 @@ class ConsoleLimits {
   async mutation(uid: string): Promise<Limited | null> {
     const refused = await consume(this.mutationsPerUser, uid);
     if (refused === null) return null;
-    this.refusals.mutation += 1;
+    consoleMetrics().refused('rate_limited_mutation');
     return limited(refused, `too many changes from you: at most ${this.mutationsPerUser.points} a minute`);
   }
 }
