@@ -6,10 +6,10 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { ConsoleServer, TEST_USERS } from '../support/console-server';
-import { createTopics, produce } from '../support/kafka-tools';
+import { produce } from '../support/kafka-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * Sign-in and roles in the console (issue 13; docs/access-control.md), in real Chromium against the
@@ -58,13 +58,7 @@ describe('console access control in Chromium', () => {
   let jobId = '';
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 1,
-      [topics.output]: 1,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics);
     await produce(
       topics.input,
       Array.from({ length: 20 }, (_, i) => ({

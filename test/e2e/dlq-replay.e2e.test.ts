@@ -8,10 +8,10 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { ConsoleServer, TEST_USERS } from '../support/console-server';
-import { createTopics, produce, readExactly } from '../support/kafka-tools';
+import { produce, readExactly } from '../support/kafka-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * DLQ replay in the console (issue 14, part 5; console production build in real Chromium, a real
@@ -58,13 +58,7 @@ describe('DLQ replay in Chromium', () => {
   };
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 1,
-      [topics.output]: 1,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics);
     await produce(topics.input, [
       ...smallIds.map((id) => event(id, 0)),
       // Well over 400 bytes as JSON: payload_too_large under the strict limit.

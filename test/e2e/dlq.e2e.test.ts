@@ -3,10 +3,10 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { ConsoleServer, TEST_USERS } from '../support/console-server';
-import { createTopics, produce } from '../support/kafka-tools';
+import { produce } from '../support/kafka-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, realStack, uniqueName } from '../support/real-stack';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * DLQ triage in the console (issue 14; console production build in real Chromium, a real processor
@@ -30,13 +30,7 @@ describe('DLQ page in Chromium', () => {
   let badTime: DlqGroupsResponse['groups'][number] | undefined;
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 1,
-      [topics.output]: 1,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics);
     await produce(topics.input, [
       ...Array.from({ length: NOT_JSON }, (_, i) => ({ key: `nj${i}`, value: `not json #${i}` })),
       ...Array.from({ length: BAD_TIME }, (_, i) => ({

@@ -10,8 +10,7 @@ import path from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { ConsoleServer } from '../support/console-server';
-import { createTopics } from '../support/kafka-tools';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 import { freePort, ProcessorProcess } from '../support/processor-process';
 import { realStack, uniqueName } from '../support/real-stack';
 
@@ -138,13 +137,7 @@ describe('OIDC sign-in with role mapping in Chromium', () => {
   let proxiedOrigin = '';
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 1,
-      [topics.output]: 1,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics);
     processor = await ProcessorProcess.start(pipelineEnv(name, topics), name);
     // The console reads the issuer's discovery document only when someone signs in, so the
     // provider's port is chosen first and the provider (which must know the console's callback URL)

@@ -1,3 +1,4 @@
+import { createTopics } from './kafka-tools';
 /** The five topics of a test pipeline, named after it so suites never share a topic. */
 export interface PipelineTopics {
   readonly input: string;
@@ -32,4 +33,21 @@ export function pipelineEnv(
     TOPIC_DLQ: topics.dlq,
     ...extra,
   };
+}
+
+/**
+ * Creates a test pipeline's topics: the input (and the output) with `partitions`, the side topics
+ * with one partition each.
+ */
+export async function createPipelineTopics(
+  topics: PipelineTopics,
+  partitions: { readonly input?: number; readonly output?: number } = {},
+): Promise<void> {
+  await createTopics({
+    [topics.input]: partitions.input ?? 1,
+    [topics.output]: partitions.output ?? 1,
+    [topics.duplicates]: 1,
+    [topics.late]: 1,
+    [topics.dlq]: 1,
+  });
 }

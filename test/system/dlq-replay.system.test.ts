@@ -8,11 +8,11 @@ import {
   type DlqGroup,
   type ReplayRun,
 } from '@dedup/contracts';
-import { createTopics, produce, readExactly, readTopicWithKcat } from '../support/kafka-tools';
+import { produce, readExactly, readTopicWithKcat } from '../support/kafka-tools';
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * DLQ replay on the real stack (issue 14; docs/adr/0009). Records fail for a cause that is then fixed
@@ -83,13 +83,7 @@ describe('DLQ replay', () => {
   };
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 2,
-      [topics.output]: 2,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics, { input: 2, output: 2 });
     // Under a 400-byte limit: 6 big events fail; `small-1` is sent small (passes) and big (fails).
     await produce(topics.input, [
       ...Array.from({ length: 4 }, (_, i) => event(`small-${i}`)),

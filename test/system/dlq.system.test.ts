@@ -5,11 +5,11 @@ import {
   type DlqGroup,
   type DlqRecordSummary,
 } from '@dedup/contracts';
-import { createTopics, produce } from '../support/kafka-tools';
+import { produce } from '../support/kafka-tools';
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
-import { pipelineEnv, pipelineTopics } from '../support/pipeline';
+import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
 
 /**
  * DLQ triage on the real processor (issue 14; docs/dlq.md): poison records produced by an
@@ -74,13 +74,7 @@ describe('DLQ triage API', () => {
   };
 
   beforeAll(async () => {
-    await createTopics({
-      [topics.input]: 2,
-      [topics.output]: 1,
-      [topics.duplicates]: 1,
-      [topics.late]: 1,
-      [topics.dlq]: 1,
-    });
+    await createPipelineTopics(topics, { input: 2 });
     await produce(topics.input, [...notJson, valid(1), ...badTime, valid(2), ...noId]);
     processor = await ProcessorProcess.start(pipelineEnv(name, topics), name);
     await eventually('10 records in the DLQ', async () => {

@@ -9,7 +9,7 @@ import {
   type DlqSelection,
   type DlqStatus,
 } from '@dedup/contracts';
-import { isoToUtcInput, localInputToUtcIso, type SearchParams } from './activity-query';
+import { isoToUtcInput, localInputToUtcIso, quote, single, type SearchParams } from './search-params';
 import { formatCount, formatDuration } from './backfill-view';
 
 /*
@@ -20,7 +20,7 @@ import { formatCount, formatDuration } from './backfill-view';
  * clock (the time is passed in).
  */
 
-export type { SearchParams } from './activity-query';
+export type { SearchParams } from './search-params';
 
 export const DLQ_PATH = '/dlq';
 
@@ -69,18 +69,6 @@ export interface ParsedDlqView {
 
 const shape = dlqListQuerySchema.shape;
 const ID = /^\d{1,18}$/;
-
-/** The first of a repeated parameter, trimmed; `undefined` when absent or blank. */
-function single(params: SearchParams, key: string): string | undefined {
-  const raw = params[key];
-  const value = (Array.isArray(raw) ? raw[0] : raw)?.trim();
-  return value === undefined || value === '' ? undefined : value;
-}
-
-/** Enough of a bad value to recognise it in a message, however long it was. */
-function quote(value: string): string {
-  return JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value);
-}
 
 function isStatus(value: string): value is DlqStatus {
   return (DLQ_STATUSES as readonly string[]).includes(value);
