@@ -67,6 +67,7 @@ const SAMPLES = {
   'replays.pause': { params: { id: '999999999' } },
   'replays.resume': { params: { id: '999999999' } },
   'replays.cancel': { params: { id: '999999999' } },
+  'lineage.search': { query: { eventId: 'matrix' } },
 } satisfies Record<
   ApiRouteId,
   { params?: Record<string, string>; query?: Record<string, string>; body?: unknown }

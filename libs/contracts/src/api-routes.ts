@@ -26,6 +26,7 @@ import {
   replayRunSchema,
   replayStartRequestSchema,
 } from './dlq';
+import { lineageQuerySchema, lineageResponseSchema } from './lineage';
 import { statsResponseSchema } from './stats';
 
 /**
@@ -354,6 +355,18 @@ export const API_ROUTES = {
     response: dlqRecordSchema,
     successStatus: 200,
     errors: [400, 404],
+  },
+  'lineage.search': {
+    method: 'GET',
+    path: '/api/lineage',
+    summary:
+      'Every occurrence of an event (by id, or by the coordinates of one record), oldest first: outcome, reason, first occurrence, watermark, DLQ and replay links',
+    access: 'viewer',
+    logged: false,
+    query: lineageQuerySchema,
+    response: lineageResponseSchema,
+    successStatus: 200,
+    errors: [400],
   },
   'dlq.discard': {
     method: 'POST',

@@ -7,3 +7,4 @@ export * from './access';
 export * from './api-routes';
 export * from './openapi';
 export * from './dlq';
+export * from './lineage';

@@ -7,6 +7,7 @@ const SECTIONS = [
   { href: '/', label: 'Overview' },
   { href: '/backfills', label: 'Backfills' },
   { href: '/dlq', label: 'Dead letters' },
+  { href: '/lineage', label: 'Lineage' },
   { href: '/activity', label: 'Activity' },
 ] as const;
 

@@ -102,7 +102,8 @@ describe('decisionText', () => {
   });
 
   it("keeps approximate mode's own words for a duplicate without a first occurrence", () => {
-    const reason = 'probable duplicate by event_id: key found in the Bloom filter of generation 4 (approximate mode)';
+    const reason =
+      'probable duplicate by event_id: key found in the Bloom filter of generation 4 (approximate mode)';
     expect(decisionText(occurrence({ outcome: 'duplicate', approximate: true, reason }))).toBe(reason);
   });
 
@@ -164,6 +165,8 @@ describe('links and labels', () => {
 
   it('sums the answer up, and says when it was cut', () => {
     expect(summaryText(1, false, 'e-1')).toBe('1 occurrence of event e-1, oldest first.');
-    expect(summaryText(100, true, null)).toMatch(/^The first 100 occurrences of this record, oldest first; there are more/);
+    expect(summaryText(100, true, null)).toMatch(
+      /^The first 100 occurrences of this record, oldest first; there are more/,
+    );
   });
 });

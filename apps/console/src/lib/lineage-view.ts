@@ -4,7 +4,7 @@ import {
   type LineageOccurrence,
   type LineageQuery,
 } from '@dedup/contracts';
-import type { SearchParams } from './activity-query';
+import { single, type SearchParams } from './search-params';
 
 /*
  * What the lineage page (`/lineage`, "why was this event dropped?") shows, as pure functions: the
@@ -13,7 +13,7 @@ import type { SearchParams } from './activity-query';
  * the links out (trace, DLQ record, replay). No React, no fetch, no clock, no locale.
  */
 
-export type { SearchParams } from './activity-query';
+export type { SearchParams } from './search-params';
 
 export const LINEAGE_PATH = '/lineage';
 
@@ -31,12 +31,6 @@ export type ParsedLineageSearch =
   | { readonly kind: 'invalid'; readonly values: LineageFormValues; readonly problems: string[] }
   | { readonly kind: 'search'; readonly values: LineageFormValues; readonly query: LineageQuery };
 
-/** The first of a repeated parameter, trimmed; `''` when absent. */
-function single(params: SearchParams, key: string): string {
-  const raw = params[key];
-  return (Array.isArray(raw) ? raw[0] : raw)?.trim() ?? '';
-}
-
 const FIELD_LABELS: Record<string, string> = {
   eventId: 'Event id',
   topic: 'Topic',
@@ -52,10 +46,10 @@ const FIELD_LABELS: Record<string, string> = {
  */
 export function parseLineageSearch(params: SearchParams): ParsedLineageSearch {
   const values: LineageFormValues = {
-    eventId: single(params, 'eventId'),
-    topic: single(params, 'topic'),
-    partition: single(params, 'partition'),
-    offset: single(params, 'offset'),
+    eventId: single(params, 'eventId') ?? '',
+    topic: single(params, 'topic') ?? '',
+    partition: single(params, 'partition') ?? '',
+    offset: single(params, 'offset') ?? '',
   };
   if (Object.values(values).every((v) => v === '')) return { kind: 'empty', values };
   if (values.partition !== '' && !/^\d{1,7}$/.test(values.partition)) {
@@ -120,7 +114,9 @@ export function decisionText(o: LineageOccurrence): string {
         return o.reason ?? 'probable duplicate (approximate mode)';
       }
       const seen =
-        o.firstOccurrence.firstSeenAt === null ? '' : ` (first seen ${utcText(o.firstOccurrence.firstSeenAt)})`;
+        o.firstOccurrence.firstSeenAt === null
+          ? ''
+          : ` (first seen ${utcText(o.firstOccurrence.firstSeenAt)})`;
       const by = o.matchedStrategy === null ? '' : ` by ${o.matchedStrategy}`;
       return `duplicate of ${coordinatesText(o.firstOccurrence)}${seen}${by}`;
     }

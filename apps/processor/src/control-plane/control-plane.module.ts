@@ -18,6 +18,9 @@ import { DlqController } from './dlq/dlq.controller';
 import { DlqRepository } from './dlq/dlq.repository';
 import { DlqService } from './dlq/dlq.service';
 import { HealthController } from './health/health.controller';
+import { LineageController } from './lineage/lineage.controller';
+import { LineageRepository } from './lineage/lineage.repository';
+import { LineageService } from './lineage/lineage.service';
 import { ReplayController } from './replays/replay.controller';
 import { ReplayRepository } from './replays/replay.repository';
 import { ReplayService } from './replays/replay.service';
@@ -44,6 +47,7 @@ import { TokensService } from './tokens/tokens.service';
     DlqController,
     TokensController,
     ActionsController,
+    LineageController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
@@ -62,6 +66,8 @@ import { TokensService } from './tokens/tokens.service';
     ReplayService,
     TokensRepository,
     TokensService,
+    LineageRepository,
+    LineageService,
   ],
   exports: [BackfillService, ReplayService],
 })
