@@ -371,8 +371,8 @@ export class KafkaAdapter {
       }
       try {
         const producer = await this.producerFor(AT_LEAST_ONCE_PRODUCER);
-        if (outputs.length > 0) {
-          await producer.sendBatch({ acks: -1, topicMessages: topicMessages(outputs) });
+        for (const chunk of requestChunks(outputs)) {
+          await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
         }
         if (this.consumer === undefined) throw new Error('the consumer is not running');
         await this.consumer.commitOffsets([
@@ -397,7 +397,8 @@ export class KafkaAdapter {
     const producer = await this.producerFor(id);
     const txn = await producer.transaction();
     try {
-      if (outputs.length > 0) await txn.sendBatch({ topicMessages: topicMessages(outputs) });
+      for (const chunk of requestChunks(outputs))
+        await txn.sendBatch({ topicMessages: topicMessages(chunk) });
       await retryOn(CONCURRENT_TRANSACTIONS, () =>
         txn.sendOffsets({
           consumerGroupId: this.config.kafka.groupId,
@@ -429,7 +430,9 @@ export class KafkaAdapter {
   async publish(records: readonly OutputRecord[]): Promise<void> {
     if (records.length === 0) return;
     const producer = await this.producerFor(AT_LEAST_ONCE_PRODUCER);
-    await producer.sendBatch({ acks: -1, topicMessages: topicMessages(records) });
+    for (const chunk of requestChunks(records)) {
+      await producer.sendBatch({ acks: -1, topicMessages: topicMessages(chunk) });
+    }
   }
 
   /** The group's committed offset of a partition, once no transactional commit to it is pending. */
@@ -520,6 +523,45 @@ export function kafkaLogLevel(
   if (message.startsWith('Limiting retries for the idempotent producer')) return 'debug';
   if (level <= KafkaLogLevel.ERROR && namespace !== 'Connection') return 'error';
   return level <= KafkaLogLevel.WARN ? 'warn' : 'info';
+}
+
+/**
+ * Bytes of records per produce request. kafkajs sends one record batch per partition per request and
+ * never splits it, and the broker refuses a batch above `message.max.bytes` (1 MiB by default) with a
+ * non-retriable error, which stops the consumer: a batch of a few thousand 600-byte records to one
+ * partition (the DLQ topic's, say) is enough. Sending in requests of at most this much keeps every
+ * record batch under the limit for any record that fits it on its own.
+ */
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function sizeOf(o: OutputRecord): number {
+  let n = 70; // record overhead, roughly
+  if (o.key !== null) n += typeof o.key === 'string' ? Buffer.byteLength(o.key) : o.key.length;
+  if (o.value !== null) n += typeof o.value === 'string' ? Buffer.byteLength(o.value) : o.value.length;
+  for (const [k, v] of Object.entries(o.headers)) n += Buffer.byteLength(k) + Buffer.byteLength(v) + 4;
+  return n;
+}
+
+/** The outputs in consecutive chunks of at most MAX_REQUEST_BYTES (a larger record alone). */
+export function requestChunks(
+  outputs: readonly OutputRecord[],
+  maxBytes = MAX_REQUEST_BYTES,
+): OutputRecord[][] {
+  const chunks: OutputRecord[][] = [];
+  let chunk: OutputRecord[] = [];
+  let bytes = 0;
+  for (const o of outputs) {
+    const size = sizeOf(o);
+    if (chunk.length > 0 && bytes + size > maxBytes) {
+      chunks.push(chunk);
+      chunk = [];
+      bytes = 0;
+    }
+    chunk.push(o);
+    bytes += size;
+  }
+  if (chunk.length > 0) chunks.push(chunk);
+  return chunks;
 }
 
 function topicMessages(outputs: readonly OutputRecord[]) {
