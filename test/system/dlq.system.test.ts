@@ -213,5 +213,16 @@ describe('DLQ triage API', () => {
       [name],
     );
     expect(actions.rows.map((r) => r.result)).toEqual(['rejected', 'rejected', 'refused', 'ok', 'ok', 'ok']);
+
+    // The group statistics the groups and totals read (kept by triggers) equal a count of the rows.
+    const stats = await testPool().query<{ status: string; fingerprint: string; n: number; actual: number }>(
+      `SELECT s.status, s.fingerprint, s.n::int AS n,
+              (SELECT count(*)::int FROM dlq_record d WHERE d.pipeline = s.pipeline AND d.status = s.status
+                  AND d.fingerprint = s.fingerprint AND d.source_topic = s.source_topic) AS actual
+         FROM dlq_group_stat s WHERE s.pipeline = $1`,
+      [name],
+    );
+    expect(stats.rows.length).toBeGreaterThanOrEqual(4);
+    for (const row of stats.rows) expect(row.n).toBe(row.actual);
   });
 });

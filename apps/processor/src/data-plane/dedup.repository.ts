@@ -592,13 +592,24 @@ export class DedupRepository {
       decided_partition: number | null;
       decided_offset: string | null;
       decided_ms: string | null;
+      key_hash: string;
+      value_hash: string;
     }[] = await m.query(
+      // Locked, in one order: two partitions' batches holding copies of one item (a re-sent chunk
+      // whose records have no key lands on other partitions) decide it one after the other, and the
+      // second sees the first's decision. A preview's items are not replays yet.
       `SELECT i.run_id::text, i.dlq_id::text, i.decided_topic, i.decided_partition, i.decided_offset::text,
-              (extract(epoch FROM i.decided_at) * 1000)::bigint::text AS decided_ms
+              (extract(epoch FROM i.decided_at) * 1000)::bigint::text AS decided_ms,
+              encode(sha256(coalesce(d.original_key, ''::bytea)), 'hex') AS key_hash,
+              encode(sha256(coalesce(d.original_value, ''::bytea)), 'hex') AS value_hash
          FROM dlq_replay_item i
          JOIN dlq_replay_run r ON r.id = i.run_id AND r.pipeline = $1
+                              AND r.status IN ('running', 'paused', 'completed', 'cancelled')
+         JOIN dlq_record d ON d.id = i.dlq_id
          JOIN json_to_recordset($2::json) AS x(run_id bigint, dlq_id bigint)
-           ON i.run_id = x.run_id AND i.dlq_id = x.dlq_id`,
+           ON i.run_id = x.run_id AND i.dlq_id = x.dlq_id
+        ORDER BY i.run_id, i.dlq_id
+          FOR UPDATE OF i`,
       [this.pipeline.name, JSON.stringify(refs.map((r) => ({ run_id: r.runId, dlq_id: r.dlqId })))],
     );
     for (const r of rows) {
@@ -612,6 +623,8 @@ export class DedupRepository {
                 at: Number(r.decided_ms ?? 0),
               }
             : null,
+        keyHash: r.key_hash,
+        valueHash: r.value_hash,
       });
     }
     return out;
@@ -640,6 +653,7 @@ export class DedupRepository {
                 status_reason = 'replayed: ' || items.outcome, last_replay_run = items.run_id
            FROM items
           WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('unique', 'duplicate', 'late')
+            AND d.status = 'replaying' AND d.last_replay_run = items.run_id
          RETURNING d.id
        )
        UPDATE dlq_record d
@@ -652,7 +666,9 @@ export class DedupRepository {
                                    ELSE 'failed again in replay' END,
               last_replay_run = items.run_id
          FROM items
-        WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('invalid', 'failed')`,
+        WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('invalid', 'failed')
+          -- A record released by a cancel (and since discarded or taken by another run) keeps its status.
+          AND d.status = 'replaying' AND d.last_replay_run = items.run_id`,
       [
         this.pipeline.name,
         JSON.stringify(rows.map((r) => ({ ...r, error_message: pgText(r.error_message) }))),

@@ -153,9 +153,9 @@ export class ReplayRepository {
     const rows: { n: string }[] = await m.query(
       `WITH moved AS (
          UPDATE dlq_record d SET status = 'replaying', status_changed_at = now(), status_changed_by = $2,
-                status_reason = 'in replay run ' || $1
+                status_reason = 'in replay run ' || $1::text, last_replay_run = $1::bigint
            FROM dlq_replay_item i
-          WHERE i.run_id = $1 AND d.id = i.dlq_id AND d.status = ANY($3::text[])
+          WHERE i.run_id = $1::bigint AND d.id = i.dlq_id AND d.status = ANY($3::text[])
          RETURNING 1)
        SELECT count(*)::text AS n FROM moved`,
       [runId, by, SELECTABLE_BY_ID],
@@ -268,7 +268,8 @@ export class ReplayRepository {
          JOIN dlq_record d ON d.id = i.dlq_id
         WHERE i.run_id = $1 AND i.published_at IS NULL
         ORDER BY i.seq LIMIT $2
-        FOR UPDATE OF i SKIP LOCKED`,
+        FOR UPDATE OF i SKIP LOCKED
+        FOR SHARE OF r`,
       [runId, limit],
     );
     return rows.map((r) => ({

@@ -217,8 +217,13 @@ export class ReplayService {
       this.budgets.set(run.id, budget);
       const n = Math.floor(budget.tokens);
       if (n < 1) continue;
-      const sent = await this.publish(run.id, n);
-      budget.tokens -= sent;
+      try {
+        budget.tokens -= await this.publish(run.id, n);
+      } catch (error) {
+        // One run that cannot send (a record over the broker's size limit, an ACL) must not stall the
+        // others; it is tried again next tick, and says why in the log meanwhile.
+        this.log.write('warn', 'replay send failed', { replay: run.id, error: String(error) });
+      }
     }
     for (const id of [...this.budgets.keys()]) if (!runs.some((r) => r.id === id)) this.budgets.delete(id);
     for (const id of await this.repository.finishedRuns(this.pipeline)) {

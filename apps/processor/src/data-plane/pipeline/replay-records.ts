@@ -1,3 +1,4 @@
+import { hash } from 'node:crypto';
 import { DEDUP_HEADERS, type Outcome } from '@dedup/contracts';
 import type { ParsedRecord } from '@dedup/core';
 import type { RawRecord } from '../dedup.repository';
@@ -16,7 +17,13 @@ export interface ReplayRef {
 /** A run item as the batch transaction reads it: the first decision of it, if any. */
 export interface ReplayItemState {
   readonly decided: { topic: string; partition: number; offset: string; at: number } | null;
+  /** SHA-256 (hex) of the DLQ record's key and value: a replayed record carries exactly these bytes. */
+  readonly keyHash: string;
+  readonly valueHash: string;
 }
+
+const EMPTY = Buffer.alloc(0);
+const sha256 = (bytes: Buffer | null): string => hash('sha256', bytes ?? EMPTY, 'hex');
 
 export const replayKey = (ref: ReplayRef): string => `${ref.runId}:${ref.dlqId}`;
 
@@ -43,9 +50,10 @@ export type ReplayPlan =
     };
 
 /**
- * Plans the batch's pending records in offset order. A reference without a run item is ignored (a
- * forged or stale header gets nothing a replay gets); the first copy of an undecided item is a
- * replay; any further copy, in this batch or after, is a copy of the first.
+ * Plans the batch's pending records in offset order. A reference is honoured only when its run item
+ * exists (in a started run of this pipeline) and the record carries exactly the DLQ record's key and
+ * value bytes: a forged or stale header gets nothing a replay gets. The first copy of an undecided
+ * item is a replay; any further copy, in this batch or after, is a copy of the first.
  */
 export function planReplays(
   pending: readonly { readonly parsed: ParsedRecord; readonly raw: RawRecord }[],
@@ -57,6 +65,8 @@ export function planReplays(
     const ref = replayRefOf(r.raw);
     const item = ref === null ? undefined : items.get(replayKey(ref));
     if (ref === null || item === undefined) return { kind: 'ordinary' };
+    if (item.valueHash !== sha256(r.raw.value) || item.keyHash !== sha256(r.raw.key))
+      return { kind: 'ordinary' };
     const first = item.decided ?? firstInBatch.get(replayKey(ref));
     if (first !== undefined) return { kind: 'copy', ref, first };
     const { topic, partition, offset } = r.parsed.coords;

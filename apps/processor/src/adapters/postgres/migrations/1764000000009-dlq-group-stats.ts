@@ -39,20 +39,30 @@ export class DlqGroupStats1764000000009 implements MigrationInterface {
     await queryRunner.query(`
       CREATE FUNCTION dlq_stats_apply() RETURNS trigger LANGUAGE plpgsql AS $$
       BEGIN
-        IF TG_OP IN ('UPDATE', 'DELETE') THEN
-          UPDATE dlq_group_stat s SET n = s.n - o.n
-            FROM (SELECT pipeline, status, fingerprint, source_topic, count(*) AS n
-                    FROM old_rows GROUP BY 1, 2, 3, 4) o
-           WHERE s.pipeline = o.pipeline AND s.status = o.status AND s.fingerprint = o.fingerprint
-             AND s.source_topic = o.source_topic;
-        END IF;
-        IF TG_OP IN ('INSERT', 'UPDATE') THEN
+        -- One statement, the net change per group in key order: concurrent transactions lock the
+        -- statistics rows in the same order (no deadlock), and a row that moves within a group
+        -- (a status change back and forth) costs nothing.
+        IF TG_OP = 'INSERT' THEN
           INSERT INTO dlq_group_stat (pipeline, status, fingerprint, source_topic, error_type, cause, n)
           SELECT pipeline, status, fingerprint, source_topic, min(error_type), min(cause), count(*)
-            FROM new_rows GROUP BY 1, 2, 3, 4
+            FROM new_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
           ON CONFLICT ON CONSTRAINT pk_dlq_group_stat
-            DO UPDATE SET n = dlq_group_stat.n + EXCLUDED.n, error_type = EXCLUDED.error_type,
-                          cause = EXCLUDED.cause;
+            DO UPDATE SET n = dlq_group_stat.n + EXCLUDED.n;
+        ELSIF TG_OP = 'DELETE' THEN
+          INSERT INTO dlq_group_stat (pipeline, status, fingerprint, source_topic, error_type, cause, n)
+          SELECT pipeline, status, fingerprint, source_topic, min(error_type), min(cause), -count(*)
+            FROM old_rows GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+          ON CONFLICT ON CONSTRAINT pk_dlq_group_stat
+            DO UPDATE SET n = dlq_group_stat.n + EXCLUDED.n;
+        ELSE
+          INSERT INTO dlq_group_stat (pipeline, status, fingerprint, source_topic, error_type, cause, n)
+          SELECT pipeline, status, fingerprint, source_topic, min(error_type), min(cause), sum(delta)
+            FROM (SELECT pipeline, status, fingerprint, source_topic, error_type, cause, 1 AS delta FROM new_rows
+                  UNION ALL
+                  SELECT pipeline, status, fingerprint, source_topic, error_type, cause, -1 FROM old_rows) c
+           GROUP BY 1, 2, 3, 4 HAVING sum(delta) <> 0 ORDER BY 1, 2, 3, 4
+          ON CONFLICT ON CONSTRAINT pk_dlq_group_stat
+            DO UPDATE SET n = dlq_group_stat.n + EXCLUDED.n;
         END IF;
         IF TG_OP = 'INSERT' THEN
           INSERT INTO dlq_failure_hourly (pipeline, fingerprint, hour, n)
@@ -77,6 +87,16 @@ export class DlqGroupStats1764000000009 implements MigrationInterface {
     await queryRunner.query(`
       CREATE TRIGGER tr_dlq_stats_delete AFTER DELETE ON dlq_record
         REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION dlq_stats_apply()`);
+    await queryRunner.query(`
+      CREATE FUNCTION dlq_stats_truncate() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        DELETE FROM dlq_group_stat;
+        DELETE FROM dlq_failure_hourly;
+        RETURN NULL;
+      END $$`);
+    await queryRunner.query(`
+      CREATE TRIGGER tr_dlq_stats_truncate AFTER TRUNCATE ON dlq_record
+        FOR EACH STATEMENT EXECUTE FUNCTION dlq_stats_truncate()`);
     await queryRunner.query(`
       INSERT INTO dlq_group_stat (pipeline, status, fingerprint, source_topic, error_type, cause, n)
       SELECT pipeline, status, fingerprint, source_topic, min(error_type), min(cause), count(*)
@@ -119,6 +139,8 @@ export class DlqGroupStats1764000000009 implements MigrationInterface {
     await queryRunner.query(
       `CREATE INDEX ix_dlq_record_fingerprint ON dlq_record (pipeline, fingerprint, status, last_failure_at DESC)`,
     );
+    await queryRunner.query(`DROP TRIGGER tr_dlq_stats_truncate ON dlq_record`);
+    await queryRunner.query(`DROP FUNCTION dlq_stats_truncate()`);
     await queryRunner.query(`DROP TRIGGER tr_dlq_stats_delete ON dlq_record`);
     await queryRunner.query(`DROP TRIGGER tr_dlq_stats_update ON dlq_record`);
     await queryRunner.query(`DROP TRIGGER tr_dlq_stats_insert ON dlq_record`);
