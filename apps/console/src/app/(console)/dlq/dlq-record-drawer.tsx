@@ -1,6 +1,7 @@
 import type { DlqRecord } from '@dedup/contracts';
 import Link from 'next/link';
 import { valueView, type ValueView } from '../../../lib/dlq-view';
+import { traceHref } from '../../../lib/lineage-view';
 import { LocalTime } from '../../local-time';
 
 type RecordAnswer = { ok: true; record: DlqRecord } | { ok: false; message: string };
@@ -9,10 +10,12 @@ interface DlqRecordDrawerProps {
   id: string;
   answer: RecordAnswer;
   closeHref: string;
+  /** TRACE_URL_TEMPLATE: the trace id becomes a link to the tracing UI when set. */
+  traceTemplate: string | null;
 }
 
 /** One record whole, beside the lists (`?id=` in the URL): what was sent, why it failed, what became of it. */
-export function DlqRecordDrawer({ id, answer, closeHref }: DlqRecordDrawerProps) {
+export function DlqRecordDrawer({ id, answer, closeHref, traceTemplate }: DlqRecordDrawerProps) {
   return (
     <aside className="dlq-drawer" aria-label={`DLQ record ${id}`} data-testid="dlq-drawer">
       <header className="dlq-drawer-header">
@@ -22,7 +25,7 @@ export function DlqRecordDrawer({ id, answer, closeHref }: DlqRecordDrawerProps)
         </Link>
       </header>
       {answer.ok ? (
-        <RecordDetails record={answer.record} />
+        <RecordDetails record={answer.record} traceTemplate={traceTemplate} />
       ) : (
         <div className="banner" role="alert" data-testid="dlq-record-error">
           <strong>Could not read record {id}.</strong> {answer.message}
@@ -32,7 +35,8 @@ export function DlqRecordDrawer({ id, answer, closeHref }: DlqRecordDrawerProps)
   );
 }
 
-function RecordDetails({ record }: { record: DlqRecord }) {
+function RecordDetails({ record, traceTemplate }: { record: DlqRecord; traceTemplate: string | null }) {
+  const trace = traceHref(traceTemplate, record.traceId);
   const headers = Object.entries(record.headers);
   return (
     <>
@@ -79,7 +83,15 @@ function RecordDetails({ record }: { record: DlqRecord }) {
           {record.pipeline} <span className="muted">version {record.pipelineVersion}</span>
         </dd>
         <dt>Trace id</dt>
-        <dd className="dlq-coords">{record.traceId ?? '–'}</dd>
+        <dd className="dlq-coords">
+          {trace === null ? (
+            (record.traceId ?? '–')
+          ) : (
+            <a href={trace} target="_blank" rel="noreferrer">
+              {record.traceId}
+            </a>
+          )}
+        </dd>
       </dl>
 
       <h3 className="dlq-drawer-subtitle">Value</h3>

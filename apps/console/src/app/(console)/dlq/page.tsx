@@ -21,6 +21,7 @@ import { DlqFilters } from './dlq-filters';
 import { DlqGroupsTable } from './dlq-groups-table';
 import { DlqOpenSummary, type OpenTotals } from './dlq-open-summary';
 import { DlqRecordDrawer } from './dlq-record-drawer';
+import { config } from '../../../lib/server/config';
 import { DlqRecordsTable } from './dlq-records-table';
 import { ReplayRuns } from './replay-runs';
 
@@ -149,6 +150,7 @@ export default async function DlqPage({ searchParams }: DlqPageProps) {
             record.ok ? { ok: true, record: record.value } : { ok: false, message: record.error.message }
           }
           closeHref={closeRecordHref(view)}
+          traceTemplate={config().traceUrlTemplate}
         />
       )}
     </>
