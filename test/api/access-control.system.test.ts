@@ -38,6 +38,7 @@ const SAMPLES = {
   'openapi.get': {},
   'auth.me': {},
   'stats.get': {},
+  'watermarks.get': {},
   'backfills.list': {},
   'backfills.get': { params: { id: '999999999' } },
   'backfills.preview': { body: { targetTopic: 'matrix.target', range: { kind: 'time' } } },

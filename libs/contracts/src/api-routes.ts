@@ -28,6 +28,7 @@ import {
 } from './dlq';
 import { lineageQuerySchema, lineageResponseSchema } from './lineage';
 import { statsResponseSchema } from './stats';
+import { watermarksResponseSchema } from './watermarks';
 
 /**
  * The processor's HTTP API, one table: the server maps its handlers from it (path, method, status),
@@ -123,6 +124,17 @@ export const API_ROUTES = {
     access: 'viewer',
     logged: false,
     response: statsResponseSchema,
+    successStatus: 200,
+    errors: [],
+  },
+  'watermarks.get': {
+    method: 'GET',
+    path: '/api/watermarks',
+    summary:
+      'Watermarks of the input topic per partition (event-time lag, records behind, idleness, owner) and the partition holding the pipeline watermark back',
+    access: 'viewer',
+    logged: false,
+    response: watermarksResponseSchema,
     successStatus: 200,
     errors: [],
   },

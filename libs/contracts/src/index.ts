@@ -8,3 +8,4 @@ export * from './api-routes';
 export * from './openapi';
 export * from './dlq';
 export * from './lineage';
+export * from './watermarks';

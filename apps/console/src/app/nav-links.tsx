@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 
 const SECTIONS = [
   { href: '/', label: 'Overview' },
+  { href: '/watermarks', label: 'Watermarks' },
   { href: '/backfills', label: 'Backfills' },
   { href: '/dlq', label: 'Dead letters' },
   { href: '/lineage', label: 'Lineage' },

@@ -29,6 +29,9 @@ import { StatsRepository } from './stats/stats.repository';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensRepository } from './tokens/tokens.repository';
 import { TokensService } from './tokens/tokens.service';
+import { WatermarksController } from './watermarks/watermarks.controller';
+import { WatermarksRepository } from './watermarks/watermarks.repository';
+import { WatermarksService } from './watermarks/watermarks.service';
 
 /**
  * The HTTP API operators and the console call (docs/api.md), and the jobs it starts. Every route is
@@ -48,6 +51,7 @@ import { TokensService } from './tokens/tokens.service';
     TokensController,
     ActionsController,
     LineageController,
+    WatermarksController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
@@ -68,6 +72,8 @@ import { TokensService } from './tokens/tokens.service';
     TokensService,
     LineageRepository,
     LineageService,
+    WatermarksRepository,
+    WatermarksService,
   ],
   exports: [BackfillService, ReplayService],
 })

@@ -1,0 +1,179 @@
+'use client';
+
+import { watermarksResponseSchema, type PartitionWatermark, type WatermarksResponse } from '@dedup/contracts';
+import { useState } from 'react';
+import { fetchConsole } from '../../../lib/console-fetch';
+import {
+  durationText,
+  heldBackText,
+  lagText,
+  ownerText,
+  partitionAnchor,
+  pipelineLagMs,
+  recordsBehindText,
+  stateText,
+} from '../../../lib/watermarks-view';
+import { LocalTime } from '../../local-time';
+import { usePolling } from '../../use-polling';
+
+/** Watermarks move with every batch; every 5 s is enough for a person to follow them. */
+const POLL_INTERVAL_MS = 5_000;
+
+interface WatermarksLiveProps {
+  /** The server-rendered first answer, or null when the processor could not be read. */
+  initial: WatermarksResponse | null;
+  initialError: string | null;
+}
+
+/** The pipeline watermark and one row per input partition, refreshed while the page is open. */
+export function WatermarksLive({ initial, initialError }: WatermarksLiveProps) {
+  const [data, setData] = useState<WatermarksResponse | null>(initial);
+  const [error, setError] = useState<string | null>(initialError);
+
+  usePolling(async (signal) => {
+    const result = await fetchConsole('/api/watermarks', watermarksResponseSchema, 'watermarks', { signal });
+    if (signal.aborted) return;
+    if (result.ok) {
+      setData(result.value);
+      setError(null);
+    } else {
+      // Keep the last good answer on screen; the banner says it is stale.
+      setError(result.error);
+    }
+  }, POLL_INTERVAL_MS);
+
+  const stale = error !== null;
+  return (
+    <>
+      {error !== null && (
+        <div className="banner" role="alert" data-testid="processor-error">
+          <strong>Watermarks unavailable.</strong> {error}.{' '}
+          {data === null
+            ? 'Nothing to show yet; retrying every 5 s.'
+            : 'Showing the last answer; retrying every 5 s.'}
+        </div>
+      )}
+      {data !== null && <Watermarks data={data} stale={stale} />}
+    </>
+  );
+}
+
+function Watermarks({ data, stale }: { data: WatermarksResponse; stale: boolean }) {
+  return (
+    <>
+      <dl className="meta">
+        <div>
+          <dt>Pipeline</dt>
+          <dd>{data.pipeline}</dd>
+        </div>
+        <div>
+          <dt>Input topic</dt>
+          <dd className="wm-topic">{data.topic}</dd>
+        </div>
+        <div>
+          <dt>Out-of-orderness</dt>
+          <dd>{durationText(data.maxOutOfOrdernessMs)}</dd>
+        </div>
+        <div>
+          <dt>Idle after</dt>
+          <dd>{durationText(data.idleTimeoutMs)}</dd>
+        </div>
+        <div>
+          <dt>Last updated</dt>
+          <dd data-testid="last-updated">
+            <LocalTime iso={data.now} />
+          </dd>
+        </div>
+      </dl>
+
+      <section
+        className={stale ? 'panel wm-pipeline stale' : 'panel wm-pipeline'}
+        aria-label="Pipeline watermark"
+      >
+        <h2 className="wm-pipeline-label">Pipeline watermark</h2>
+        <p className="wm-pipeline-value" data-testid="pipeline-watermark">
+          {data.pipelineWatermark === null ? '–' : <LocalTime iso={data.pipelineWatermark} show="datetime" />}
+        </p>
+        <p className="wm-pipeline-lag">
+          <span data-testid="pipeline-lag">{lagText(pipelineLagMs(data))}</span> behind the wall clock
+        </p>
+        <p className="muted" data-testid="held-back">
+          {heldBackText(data)}{' '}
+          {data.heldBackBy !== null && (
+            <a href={`#${partitionAnchor(data.heldBackBy)}`}>Go to partition {data.heldBackBy}</a>
+          )}
+        </p>
+      </section>
+
+      <div className={stale ? 'table-scroll stale' : 'table-scroll'}>
+        <table className="table wm-table" aria-label="Partitions">
+          <thead>
+            <tr>
+              <th scope="col" className="num">
+                Partition
+              </th>
+              <th scope="col">Watermark</th>
+              <th scope="col">Event-time lag</th>
+              <th scope="col" className="num">
+                Records behind
+              </th>
+              <th scope="col">State</th>
+              <th scope="col">Last record</th>
+              <th scope="col">Owner</th>
+            </tr>
+          </thead>
+          <tbody>
+            {data.partitions.map((p) => (
+              <PartitionRow key={p.partition} p={p} holdingBack={p.partition === data.heldBackBy} />
+            ))}
+          </tbody>
+        </table>
+      </div>
+      <p className="muted wm-note">
+        A partition&apos;s watermark is its newest event time minus the out-of-orderness; the pipeline
+        watermark is the lowest over active partitions, and never moves back. It is recomputed when a batch is
+        decided, so with no traffic it stays put. Only the partitions of the instance that answered are named;
+        the others are consumed by another instance, or by none.
+      </p>
+    </>
+  );
+}
+
+function PartitionRow({ p, holdingBack }: { p: PartitionWatermark; holdingBack: boolean }) {
+  const classes = ['wm-row', holdingBack ? 'wm-holding-back' : '', p.idle ? 'wm-idle' : ''].filter(Boolean);
+  return (
+    <tr
+      id={partitionAnchor(p.partition)}
+      className={classes.join(' ')}
+      data-testid="partition-row"
+      data-partition={p.partition}
+      data-holding-back={holdingBack ? 'true' : undefined}
+    >
+      <th scope="row" className="num">
+        <a href={`#${partitionAnchor(p.partition)}`}>{p.partition}</a>
+      </th>
+      <td>
+        {p.watermark === null ? '–' : <LocalTime iso={p.watermark} show="datetime" />}
+        {holdingBack && (
+          <>
+            {' '}
+            <span className="status wm-badge" data-testid="holding-back-badge">
+              holds the watermark back
+            </span>
+          </>
+        )}
+      </td>
+      <td>{lagText(p.eventTimeLagMs)}</td>
+      <td className="num" title={offsetsTitle(p)}>
+        {recordsBehindText(p.recordsBehind)}
+      </td>
+      <td data-testid="partition-state">{stateText(p)}</td>
+      <td>{p.lastRecordAt === null ? '–' : <LocalTime iso={p.lastRecordAt} />}</td>
+      <td className="wm-owner">{ownerText(p.owner)}</td>
+    </tr>
+  );
+}
+
+function offsetsTitle(p: PartitionWatermark): string {
+  return `last decided offset ${p.committedOffset ?? 'none'}, end offset ${p.endOffset ?? 'unknown'}`;
+}

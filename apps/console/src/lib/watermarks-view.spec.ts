@@ -1,0 +1,121 @@
+import type { PartitionWatermark } from '@dedup/contracts';
+import { describe, expect, it } from '@jest/globals';
+import {
+  durationText,
+  heldBackText,
+  lagText,
+  ownerText,
+  partitionAnchor,
+  partitionHref,
+  pipelineLagMs,
+  recordsBehindText,
+  stateText,
+} from './watermarks-view';
+
+const partition = (over: Partial<PartitionWatermark> = {}): PartitionWatermark => ({
+  partition: 0,
+  watermark: '2026-12-05T10:00:00.000Z',
+  maxEventTime: '2026-12-05T10:00:05.000Z',
+  eventTimeLagMs: 4_000,
+  lastRecordAt: '2026-12-05T10:00:03.000Z',
+  idle: false,
+  idleForMs: null,
+  committedOffset: '41',
+  endOffset: '42',
+  recordsBehind: 0,
+  owner: null,
+  ...over,
+});
+
+describe('durationText', () => {
+  it.each([
+    [0, '0 ms'],
+    [850, '850 ms'],
+    [4_000, '4 s'],
+    [4_999, '4 s'],
+    [59_999, '59 s'],
+    [60_000, '1 min'],
+    [130_000, '2 min 10 s'],
+    [3_599_000, '59 min 59 s'],
+    [3 * 3_600_000, '3 h'],
+    [3 * 3_600_000 + 59_000, '3 h'],
+    [3_900_000, '1 h 5 min'],
+    [2 * 86_400_000 + 4 * 3_600_000 + 1, '2 d 4 h'],
+    [-4_000, '4 s'],
+  ])('%d ms is "%s"', (ms, text) => {
+    expect(durationText(ms)).toBe(text);
+  });
+});
+
+describe('lagText', () => {
+  it('says a lag, a watermark ahead of the clock, or nothing', () => {
+    expect(lagText(130_000)).toBe('2 min 10 s');
+    expect(lagText(-4_000)).toBe('4 s ahead');
+    expect(lagText(null)).toBe('–');
+  });
+});
+
+describe('recordsBehindText', () => {
+  it('groups thousands and says when Kafka could not be asked', () => {
+    expect(recordsBehindText(0)).toBe('0');
+    expect(recordsBehindText(1_234_567)).toBe('1,234,567');
+    expect(recordsBehindText(null)).toBe('unknown');
+  });
+});
+
+describe('stateText', () => {
+  it('is active, idle for a while, or never seen', () => {
+    expect(stateText(partition())).toBe('active');
+    expect(stateText(partition({ idle: true, idleForMs: 120_000 }))).toBe('idle for 2 min');
+    expect(stateText(partition({ idle: true, idleForMs: null, lastRecordAt: null }))).toBe('no records yet');
+  });
+});
+
+describe('ownerText', () => {
+  it('names this instance, and only this one', () => {
+    expect(ownerText({ instance: 'dedup-processor@host/42', thisInstance: true })).toBe(
+      'this instance (dedup-processor@host/42)',
+    );
+    expect(ownerText(null)).toBe('another instance, or none');
+  });
+});
+
+describe('anchors', () => {
+  it('links a partition row', () => {
+    expect(partitionAnchor(3)).toBe('p-3');
+    expect(partitionHref(3)).toBe('/watermarks#p-3');
+  });
+});
+
+describe('the pipeline watermark', () => {
+  const now = '2026-12-05T10:00:10.000Z';
+  it('lags behind the answer clock', () => {
+    expect(pipelineLagMs({ now, pipelineWatermark: '2026-12-05T10:00:00.000Z' })).toBe(10_000);
+    expect(pipelineLagMs({ now, pipelineWatermark: null })).toBeNull();
+  });
+
+  it('says which partition holds it back', () => {
+    const wm = '2026-12-05T10:00:00.000Z';
+    const two = [partition(), partition({ partition: 1 })];
+    expect(heldBackText({ pipelineWatermark: null, heldBackBy: null, partitions: [] })).toBe(
+      'No record observed yet: nothing is late.',
+    );
+    expect(heldBackText({ pipelineWatermark: wm, heldBackBy: 1, partitions: two })).toBe(
+      'Partition 1 is the slowest of 2 active partitions: it holds the watermark back.',
+    );
+    expect(
+      heldBackText({
+        pipelineWatermark: wm,
+        heldBackBy: 0,
+        partitions: [partition(), partition({ partition: 1, idle: true, idleForMs: 9_000 })],
+      }),
+    ).toBe('Partition 0 is the only active partition.');
+    expect(
+      heldBackText({
+        pipelineWatermark: wm,
+        heldBackBy: null,
+        partitions: [partition({ idle: true, idleForMs: 9_000 })],
+      }),
+    ).toBe('Every partition is idle: the watermark stays where the last batch left it.');
+  });
+});
