@@ -219,7 +219,7 @@ describe('DLQ triage API', () => {
       `SELECT s.status, s.fingerprint, s.n::int AS n,
               (SELECT count(*)::int FROM dlq_record d WHERE d.pipeline = s.pipeline AND d.status = s.status
                   AND d.fingerprint = s.fingerprint AND d.source_topic = s.source_topic) AS actual
-         FROM dlq_group_stat s WHERE s.pipeline = $1`,
+         FROM dlq_group_counts s WHERE s.pipeline = $1`,
       [name],
     );
     expect(stats.rows.length).toBeGreaterThanOrEqual(4);

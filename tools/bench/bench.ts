@@ -30,6 +30,7 @@ import { BENCH_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-sta
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
 import { benchDlqQueries, type DlqQueryResult } from './dlq-queries.ts';
+import { replayProgress, seedReplay, startReplay, type ReplayImpactSetup } from './replay-impact.ts';
 import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
 import {
   cpuBetween,
@@ -74,6 +75,10 @@ const { values } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     /** DLQ records for the triage-query stage (docs/benchmarks.md); 0 skips it. --quick: 100 000. */
     'dlq-rows': { type: 'string' },
+    /** The replay-impact stage: live events/s offered, with and without a replay (0 skips it). */
+    'replay-impact-rate': { type: 'string', default: '2000' },
+    /** ... and the replay's rate cap, records/s. */
+    'replay-cap': { type: 'string', default: '500' },
     'out-dir': { type: 'string' },
     /** Extra environment for the processor, KEY=VALUE (repeatable): tuning experiments without code changes. */
     'processor-env': { type: 'string', multiple: true, default: [] },
@@ -611,13 +616,13 @@ function machine() {
 }
 
 /** One query on the benchmark's database (pg is loaded from the repo's node_modules). */
-async function pgQuery<R extends object>(url: string, sql: string): Promise<R[]> {
+async function pgQuery<R extends object>(url: string, sql: string, params: unknown[] = []): Promise<R[]> {
   const { createRequire } = await import('node:module');
   const pg = createRequire(path.join(repoRoot, 'package.json'))('pg') as typeof import('pg');
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    return (await client.query<R>(sql)).rows;
+    return (await client.query<R>(sql, params)).rows;
   } finally {
     await client.end();
   }
@@ -655,6 +660,64 @@ async function topStatements(url: string): Promise<StatementStat[]> {
   }));
 }
 
+interface ReplayImpact {
+  readonly offered: number;
+  readonly cap: number;
+  readonly alone: StepResult;
+  readonly withReplay: StepResult;
+  /** Replayed records published during the with-replay step's window. */
+  readonly replayed: number;
+  readonly p99_ratio: number | null;
+  readonly met: boolean;
+}
+
+/** The same exactly-once step alone and beside a DLQ replay at its cap (replay-impact.ts). */
+async function measureReplayImpact(
+  stack: BenchStack,
+  admin: Admin,
+  offered: number,
+  cap: number,
+): Promise<ReplayImpact> {
+  const prefix = 'bench.rp';
+  log(`▶ replay impact: ${formatRate(offered)}/s offered, alone then beside a replay at ${cap}/s`);
+  const sut = await startSut(stack, admin, 'exactly-once', { prefix });
+  try {
+    const setup: ReplayImpactSetup = {
+      repoRoot,
+      databaseUrl: stack.databaseUrl,
+      pipeline: prefix.replace(/\W/g, '-').replace(/^bench-/, 'bench'),
+      inputTopic: sut.input,
+      apiUrl: `http://127.0.0.1:${HTTP_PORT}`,
+      // The step's warm-up and window, and a margin, at the cap.
+      records: Math.ceil(cap * (warmupS + windowS + 30)),
+      maxPerSecond: cap,
+      query: <R>(sql: string, params?: unknown[]) => pgQuery<R & object>(stack.databaseUrl, sql, params),
+    };
+    const token = await seedReplay(setup);
+    const alone = await runStep(stack, admin, sut, offered, `${prefix}.alone`);
+    printStep(alone);
+    const runId = await startReplay(setup, token);
+    const before = await replayProgress(setup, token, runId);
+    const withReplay = await runStep(stack, admin, sut, offered, `${prefix}.replay`);
+    printStep(withReplay);
+    const after = await replayProgress(setup, token, runId);
+    const p99a = alone.latency_ms?.p99;
+    const p99b = withReplay.latency_ms?.p99;
+    const ratio = p99a === undefined || p99b === undefined || p99a === 0 ? null : round2(p99b / p99a);
+    return {
+      offered,
+      cap,
+      alone,
+      withReplay,
+      replayed: after.published - before.published,
+      p99_ratio: ratio,
+      met: ratio !== null && ratio <= 1.2,
+    };
+  } finally {
+    await stopSut(sut);
+  }
+}
+
 async function main(): Promise<void> {
   const t0 = Date.now();
   await mkdir(runDir, { recursive: true });
@@ -679,6 +742,9 @@ async function main(): Promise<void> {
   let profileSummary: ProfileSummary | undefined;
   let profileStatements: StatementStat[] | undefined;
   let dlqQueries: DlqQueryResult | undefined;
+  let replayImpact: ReplayImpact | undefined;
+  const replayImpactRate = Number(values['replay-impact-rate']);
+  const replayCap = Number(values['replay-cap']);
   const dlqRows = Number(values['dlq-rows'] ?? (quick ? 100_000 : 1_000_000));
   const stopAll = async () => {
     for (const p of [...running]) await p.stop();
@@ -727,6 +793,9 @@ async function main(): Promise<void> {
           fromS: (profileStep.window.from - sut.spawnedAt) / 1000,
           toS: (profileStep.window.to - sut.spawnedAt) / 1000,
         });
+    }
+    if (replayImpactRate > 0 && configs.includes('exactly-once')) {
+      replayImpact = await measureReplayImpact(stack, admin, replayImpactRate, replayCap);
     }
     if (dlqRows > 0) {
       log(`▶ dlq queries: ${dlqRows} DLQ records, the triage API's queries`);
@@ -810,6 +879,7 @@ async function main(): Promise<void> {
             postgres_statements: profileStatements ?? null,
           },
     dlq_queries: dlqQueries ?? null,
+    replay_impact: replayImpact ?? null,
     run_dir: path.relative(repoRoot, runDir),
   };
   await mkdir(outDir, { recursive: true });
@@ -899,6 +969,20 @@ async function main(): Promise<void> {
       text.push(
         `| ${st.pct} | ${st.calls} | ${st.mean_ms} | ${st.rows_per_call} | \`${st.query.replaceAll('|', '\\|')}\` |`,
       );
+  }
+  if (replayImpact !== undefined) {
+    const r = replayImpact;
+    text.push(
+      '',
+      `## DLQ replay at its cap beside live traffic (${formatRate(r.offered)}/s offered, replay cap ${r.cap}/s)`,
+      '',
+      '| step | achieved/s | p50 ms | p99 ms | replayed during the window |',
+      '| - | -: | -: | -: | -: |',
+      `| live alone | ${formatRate(r.alone.achieved)} | ${r.alone.latency_ms?.p50 ?? '–'} | ${r.alone.latency_ms?.p99 ?? '–'} | – |`,
+      `| live + replay | ${formatRate(r.withReplay.achieved)} | ${r.withReplay.latency_ms?.p50 ?? '–'} | ${r.withReplay.latency_ms?.p99 ?? '–'} | ${r.replayed} |`,
+      '',
+      `p99 ratio ${r.p99_ratio ?? '–'} (target ≤ 1.2: ${r.met ? 'MET' : 'NOT MET'})`,
+    );
   }
   if (dlqQueries !== undefined) {
     text.push('', `## DLQ triage queries (${dlqQueries.records} DLQ records; target < 100 ms)`, '');

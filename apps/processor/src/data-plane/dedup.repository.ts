@@ -606,13 +606,16 @@ export class DedupRepository {
          JOIN dlq_replay_run r ON r.id = i.run_id AND r.pipeline = $1
                               AND r.status IN ('running', 'paused', 'completed', 'cancelled')
          JOIN dlq_record d ON d.id = i.dlq_id
-         JOIN json_to_recordset($2::json) AS x(run_id bigint, dlq_id bigint)
-           ON i.run_id = x.run_id AND i.dlq_id = x.dlq_id
+        -- Arrays, so the item primary key is searched (a joined recordset has no statistics, and the
+        -- planner scanned every item of the table per batch: measured, docs/benchmarks.md).
+        WHERE i.run_id = ANY($2::bigint[]) AND i.dlq_id = ANY($3::bigint[])
         ORDER BY i.run_id, i.dlq_id
           FOR UPDATE OF i`,
-      [this.pipeline.name, JSON.stringify(refs.map((r) => ({ run_id: r.runId, dlq_id: r.dlqId })))],
+      [this.pipeline.name, [...new Set(refs.map((r) => r.runId))], [...new Set(refs.map((r) => r.dlqId))]],
     );
+    const asked = new Set(refs.map(replayKey));
     for (const r of rows) {
+      if (!asked.has(replayKey({ runId: r.run_id, dlqId: r.dlq_id }))) continue;
       out.set(replayKey({ runId: r.run_id, dlqId: r.dlq_id }), {
         decided:
           r.decided_topic !== null && r.decided_partition !== null && r.decided_offset !== null
@@ -646,13 +649,15 @@ export class DedupRepository {
                 decided_partition = r.partition, decided_offset = r."offset"
            FROM r
           WHERE i.run_id = r.run_id AND i.dlq_id = r.dlq_id AND i.outcome IS NULL
+            AND i.run_id = ANY($4::bigint[]) AND i.dlq_id = ANY($5::bigint[])
          RETURNING i.run_id, i.dlq_id, r.outcome, r.error_type, r.error_message
        ), passed AS (
          UPDATE dlq_record d
             SET status = 'replayed', status_changed_at = now(), status_changed_by = 'replay/' || items.run_id,
                 status_reason = 'replayed: ' || items.outcome, last_replay_run = items.run_id
            FROM items
-          WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('unique', 'duplicate', 'late')
+          WHERE d.id = items.dlq_id AND d.id = ANY($5::bigint[]) AND d.pipeline = $1
+            AND items.outcome IN ('unique', 'duplicate', 'late')
             AND d.status = 'replaying' AND d.last_replay_run = items.run_id
          RETURNING d.id
        )
@@ -666,13 +671,16 @@ export class DedupRepository {
                                    ELSE 'failed again in replay' END,
               last_replay_run = items.run_id
          FROM items
-        WHERE d.id = items.dlq_id AND d.pipeline = $1 AND items.outcome IN ('invalid', 'failed')
+        WHERE d.id = items.dlq_id AND d.id = ANY($5::bigint[]) AND d.pipeline = $1
+          AND items.outcome IN ('invalid', 'failed')
           -- A record released by a cancel (and since discarded or taken by another run) keeps its status.
           AND d.status = 'replaying' AND d.last_replay_run = items.run_id`,
       [
         this.pipeline.name,
         JSON.stringify(rows.map((r) => ({ ...r, error_message: pgText(r.error_message) }))),
         maxAttempts,
+        [...new Set(rows.map((r) => r.run_id))],
+        rows.map((r) => r.dlq_id),
       ],
     );
   }

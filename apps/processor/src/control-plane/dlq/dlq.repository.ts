@@ -85,11 +85,11 @@ export class DlqRepository {
    */
   async totals(pipeline: string, status: DlqStatus): Promise<{ total: number; oldest: Date | null }> {
     const rows: { n: string; oldest: Date | null }[] = await this.dataSource.query(
-      `SELECT (SELECT coalesce(sum(n), 0) FROM dlq_group_stat WHERE pipeline = $1 AND status = $2)::text AS n,
+      `SELECT (SELECT coalesce(sum(n), 0) FROM dlq_group_counts WHERE pipeline = $1 AND status = $2)::text AS n,
               (SELECT min((SELECT d.first_failure_at FROM dlq_record d
                             WHERE d.pipeline = $1 AND d.status = $2 AND d.error_type = t.error_type
                             ORDER BY d.first_failure_at LIMIT 1))
-                 FROM (SELECT DISTINCT error_type FROM dlq_group_stat
+                 FROM (SELECT DISTINCT error_type FROM dlq_group_counts
                         WHERE pipeline = $1 AND status = $2 AND n > 0) t) AS oldest`,
       [pipeline, status],
     );
@@ -116,14 +116,14 @@ export class DlqRepository {
       `WITH g AS (
          SELECT fingerprint, min(error_type) AS error_type, min(cause) AS cause, sum(n) AS n,
                 array_agg(source_topic ORDER BY source_topic) FILTER (WHERE n > 0) AS topics
-           FROM dlq_group_stat WHERE pipeline = $1 AND status = $2
+           FROM dlq_group_counts WHERE pipeline = $1 AND status = $2
           GROUP BY fingerprint HAVING sum(n) > 0
           ORDER BY sum(n) DESC, fingerprint LIMIT $3)
        SELECT g.fingerprint, g.error_type, g.cause, g.n::text, oldest.first_failure_at, newest.last_failure_at,
               newest.id::text AS sample_id, newest.error_message AS sample_message, g.topics,
               (SELECT array_agg(coalesce(h.n, 0)::int ORDER BY s.i)
                  FROM generate_series(0, 23) AS s(i)
-                 LEFT JOIN dlq_failure_hourly h
+                 LEFT JOIN dlq_failure_counts h
                    ON h.pipeline = $1 AND h.fingerprint = g.fingerprint
                   AND h.hour = date_trunc('hour', now()) - (23 - s.i) * interval '1 hour') AS last_day
          FROM g

@@ -130,6 +130,11 @@ export class StateExpiryRepository {
     };
   }
 
+  /** Folds the DLQ statistics' deltas into their tables (dlq_stats_compact, migration 1764000000009). */
+  async compactDlqStats(): Promise<void> {
+    await this.dataSource.query('SELECT dlq_stats_compact()');
+  }
+
   /** Open DLQ records and the age of the oldest, by error type, for the DLQ gauges. */
   async dlqSummary(pipeline: string): Promise<Map<string, { open: number; oldestAgeSeconds: number }>> {
     const rows: { error_type: string; open: string; oldest: string | null }[] = await this.dataSource.query(
@@ -138,7 +143,7 @@ export class StateExpiryRepository {
               extract(epoch FROM now() - (SELECT d.first_failure_at FROM dlq_record d
                                             WHERE d.pipeline = $1 AND d.status = 'open' AND d.error_type = t.error_type
                                             ORDER BY d.first_failure_at LIMIT 1))::text AS oldest
-         FROM (SELECT error_type, sum(n) AS open FROM dlq_group_stat
+         FROM (SELECT error_type, sum(n) AS open FROM dlq_group_counts
                 WHERE pipeline = $1 AND status = 'open' GROUP BY error_type HAVING sum(n) > 0) t`,
       [pipeline],
     );

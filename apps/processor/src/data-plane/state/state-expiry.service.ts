@@ -62,6 +62,8 @@ export class StateExpiryService implements OnApplicationShutdown {
       if (horizon !== null) this.cache.forgetExpired(horizon);
       this.metrics.setStateCacheEntries(this.cache.size);
       total += await this.sweepBloom(horizon);
+      // The DLQ statistics' appended deltas folded in (migration 1764000000009), then the gauges.
+      await this.repository.compactDlqStats();
       const dlq = await this.repository.dlqSummary(this.config.pipeline.name);
       this.metrics.setDlq(dlq);
       if (total > 0) this.log.write('debug', 'expired state removed', { deleted: total });
