@@ -5,7 +5,6 @@
 // replayed records carry no `bench-produced-at` header, so the probe's latencies are the live
 // traffic's alone.
 import { spawnSync } from 'node:child_process';
-import path from 'node:path';
 
 export interface ReplayImpactSetup {
   readonly repoRoot: string;
@@ -80,5 +79,3 @@ export async function replayProgress(
   });
   return (await res.json()) as { status: string; published: number; decided: number; total: number };
 }
-
-export const replayImpactPath = (repoRoot: string) => path.join(repoRoot, 'tools/bench/replay-impact.ts');

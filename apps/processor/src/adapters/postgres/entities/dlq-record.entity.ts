@@ -1,6 +1,5 @@
+import type { DlqStatus } from '@dedup/contracts';
 import { Column, Entity, PrimaryColumn } from 'typeorm';
-
-export type DlqStatus = 'open' | 'replayed' | 'discarded' | 'resolved';
 
 /** A poison record kept whole (bytes and headers) for triage and replay. */
 @Entity({ name: 'dlq_record' })
