@@ -76,8 +76,12 @@ describe('Watermarks page in Chromium', () => {
 
       const table = page.getByRole('table', { name: 'Partitions' });
       const rows = table.getByTestId('partition-row');
+      // The first server render may not have had the answer yet (a slow broker under load): the page
+      // then polls every 5 s, so wait for the rows rather than count what is there now.
+      await rows.nth(2).waitFor({ timeout: 30_000 });
       await expect(rows.count()).resolves.toBe(3);
       const holding = table.locator('[data-testid="partition-row"][data-holding-back="true"]');
+      await holding.waitFor({ timeout: 30_000 });
       await expect(holding.count()).resolves.toBe(1);
       await expect(holding.getAttribute('id')).resolves.toBe('p-1');
       await expect(holding.getByTestId('holding-back-badge').isVisible()).resolves.toBe(true);
