@@ -27,6 +27,9 @@ import {
   replayStartRequestSchema,
 } from './dlq';
 import { lineageQuerySchema, lineageResponseSchema } from './lineage';
+import { exactlyOnceQuerySchema, exactlyOnceResponseSchema } from './exactly-once';
+import { latenessQuerySchema, latenessResponseSchema } from './lateness';
+import { overviewQuerySchema, overviewResponseSchema } from './overview';
 import { statsResponseSchema } from './stats';
 import { watermarksResponseSchema } from './watermarks';
 
@@ -137,6 +140,42 @@ export const API_ROUTES = {
     response: watermarksResponseSchema,
     successStatus: 200,
     errors: [],
+  },
+  'overview.get': {
+    method: 'GET',
+    path: '/api/overview',
+    summary:
+      'Outcome rates, throughput, duplicate ratio, end-to-end latency, consumer lag and DLQ depth over a time range, per step (from the rollups, never the audit rows)',
+    access: 'viewer',
+    logged: false,
+    query: overviewQuerySchema,
+    response: overviewResponseSchema,
+    successStatus: 200,
+    errors: [400],
+  },
+  'lateness.get': {
+    method: 'GET',
+    path: '/api/lateness',
+    summary:
+      'The lateness distribution of records behind the watermark over a time range (histogram, percentiles, late rate) and allowed-lateness advice with its state cost',
+    access: 'viewer',
+    logged: false,
+    query: latenessQuerySchema,
+    response: latenessResponseSchema,
+    successStatus: 200,
+    errors: [400],
+  },
+  'exactly-once.get': {
+    method: 'GET',
+    path: '/api/exactly-once',
+    summary:
+      'Exactly-once health: Kafka transactions committed and aborted, fencing and rebalances per step; output last-stable-offset lag and time since each input partition last committed',
+    access: 'viewer',
+    logged: false,
+    query: exactlyOnceQuerySchema,
+    response: exactlyOnceResponseSchema,
+    successStatus: 200,
+    errors: [400],
   },
   'backfills.list': {
     method: 'GET',

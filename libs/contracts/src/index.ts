@@ -9,3 +9,7 @@ export * from './openapi';
 export * from './dlq';
 export * from './lineage';
 export * from './watermarks';
+export * from './time-range';
+export * from './overview';
+export * from './lateness';
+export * from './exactly-once';

@@ -21,6 +21,11 @@ export const lineageQuerySchema = z
       .min(1, 'an event id: not empty')
       .max(500, 'an event id: at most 500 characters')
       .optional(),
+    dedupKey: z
+      .string()
+      .min(1, 'a dedup key: not empty')
+      .max(2000, 'a dedup key: at most 2000 characters')
+      .optional(),
     topic: z.string().min(1).max(249, 'a topic name: at most 249 characters').optional(),
     partition: z.coerce
       .number({ error: 'a partition: a whole number' })
@@ -33,17 +38,18 @@ export const lineageQuerySchema = z
   })
   .superRefine((q, ctx) => {
     const coordinates = [q.topic, q.partition, q.offset].filter((v) => v !== undefined).length;
-    if (q.eventId !== undefined && coordinates > 0) {
+    const named = [q.eventId !== undefined, q.dedupKey !== undefined, coordinates > 0].filter(Boolean).length;
+    if (named > 1) {
       ctx.addIssue({
         code: 'custom',
-        message: 'search by eventId or by topic, partition and offset, not both',
+        message: 'search by one of eventId, dedupKey, or topic, partition and offset',
       });
-    } else if (q.eventId === undefined && coordinates === 0) {
+    } else if (named === 0) {
       ctx.addIssue({
         code: 'custom',
-        message: 'name the event: eventId, or topic, partition and offset',
+        message: 'name the event: eventId, dedupKey, or topic, partition and offset',
       });
-    } else if (q.eventId === undefined && coordinates < 3) {
+    } else if (coordinates > 0 && coordinates < 3) {
       ctx.addIssue({
         code: 'custom',
         message: 'coordinates need all three of topic, partition and offset',
@@ -102,6 +108,8 @@ export const lineageResponseSchema = z.object({
   /** The search as understood (defaults applied). */
   query: z.object({
     eventId: z.string().nullable(),
+    /** A dedup key as the audit stores it (`<strategy>:<value>`, see an occurrence's dedupKey). */
+    dedupKey: z.string().nullable().default(null),
     coordinates: coordinatesSchema.nullable(),
     limit: z.number().int(),
   }),
@@ -117,13 +125,15 @@ export const lineageResponseSchema = z.object({
 });
 export type LineageResponse = z.infer<typeof lineageResponseSchema>;
 
-/** What a validated query searches for (the refinement guarantees one of the two, whole). */
+/** What a validated query searches for (the refinement guarantees exactly one, whole). */
 export type LineageTarget =
   | { readonly kind: 'event'; readonly eventId: string }
+  | { readonly kind: 'dedup-key'; readonly dedupKey: string }
   | { readonly kind: 'coordinates'; readonly coordinates: LineageCoordinates };
 
 export function lineageTarget(query: LineageQueryValue): LineageTarget {
   if (query.eventId !== undefined) return { kind: 'event', eventId: query.eventId };
+  if (query.dedupKey !== undefined) return { kind: 'dedup-key', dedupKey: query.dedupKey };
   const { topic, partition, offset } = query;
   if (topic === undefined || partition === undefined || offset === undefined) {
     throw new Error('lineage query without an event id or whole coordinates: not validated');
