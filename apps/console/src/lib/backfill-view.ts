@@ -107,3 +107,12 @@ export function sortedPartitions(partitions: readonly BackfillPartition[]): Back
 export function partitionProgress(p: BackfillPartition): number {
   return p.totalRecords === 0 ? 1 : Math.min(1, p.processedRecords / p.totalRecords);
 }
+
+/** The anchor of a job's card on the Backfills page (where lineage links a backfill's occurrence). */
+export function backfillAnchor(id: string): string {
+  return `backfill-${id}`;
+}
+
+export function backfillHref(id: string): string {
+  return `/backfills#${backfillAnchor(id)}`;
+}

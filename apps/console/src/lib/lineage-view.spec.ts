@@ -8,6 +8,7 @@ import {
   msText,
   originText,
   parseLineageSearch,
+  subjectText,
   summaryText,
   traceHref,
   utcText,
@@ -38,7 +39,7 @@ const occurrence = (over: Partial<LineageOccurrence> = {}): LineageOccurrence =>
 
 describe('parseLineageSearch', () => {
   it('asks nothing for no parameters, or blank ones from an untouched form', () => {
-    const empty = { eventId: '', topic: '', partition: '', offset: '' };
+    const empty = { eventId: '', dedupKey: '', topic: '', partition: '', offset: '' };
     expect(parseLineageSearch({})).toEqual({ kind: 'empty', values: empty });
     expect(parseLineageSearch({ eventId: ' ', topic: '', partition: '', offset: '' })).toEqual({
       kind: 'empty',
@@ -50,6 +51,14 @@ describe('parseLineageSearch', () => {
     expect(parseLineageSearch({ eventId: [' order-1 ', 'order-2'], topic: '' })).toMatchObject({
       kind: 'search',
       query: { eventId: 'order-1' },
+    });
+  });
+
+  it('searches by dedup key, exactly as the audit stores it (strategy prefix included)', () => {
+    expect(parseLineageSearch({ dedupKey: ' payload_hash:9f2c ' })).toEqual({
+      kind: 'search',
+      values: { eventId: '', dedupKey: 'payload_hash:9f2c', topic: '', partition: '', offset: '' },
+      query: { dedupKey: 'payload_hash:9f2c' },
     });
   });
 
@@ -66,7 +75,13 @@ describe('parseLineageSearch', () => {
       return parsed.kind === 'invalid' ? parsed.problems : [];
     };
     expect(problems({ eventId: 'x', topic: 't', partition: '0', offset: '1' })).toEqual([
-      'Search: search by eventId or by topic, partition and offset, not both.',
+      'Search: search by one of eventId, dedupKey, or topic, partition and offset.',
+    ]);
+    expect(problems({ eventId: 'x', dedupKey: 'event_id:x' })).toEqual([
+      'Search: search by one of eventId, dedupKey, or topic, partition and offset.',
+    ]);
+    expect(problems({ dedupKey: 'k'.repeat(2001) })).toEqual([
+      'Dedup key: a dedup key: at most 2000 characters.',
     ]);
     expect(problems({ topic: 't', partition: '0' })).toEqual([
       'Search: coordinates need all three of topic, partition and offset.',
@@ -142,12 +157,16 @@ describe('links and labels', () => {
     expect(traceHref('https://t/{traceId}', null)).toBeNull();
   });
 
-  it('links a search by id or by coordinates, and a DLQ record', () => {
+  it('links a search by id, by dedup key or by coordinates, and a DLQ record in its status', () => {
     expect(lineageHref({ eventId: 'a b&c' })).toBe('/lineage?eventId=a+b%26c');
+    expect(lineageHref({ dedupKey: 'payload_hash:9f/2c' })).toBe('/lineage?dedupKey=payload_hash%3A9f%2F2c');
     expect(lineageHref({ topic: 'events.raw', partition: 1, offset: '9' })).toBe(
       '/lineage?topic=events.raw&partition=1&offset=9',
     );
     expect(dlqRecordHref('42')).toBe('/dlq?id=42');
+    expect(dlqRecordHref('42', 'open')).toBe('/dlq?id=42');
+    expect(dlqRecordHref('42', 'replayed')).toBe('/dlq?status=replayed&id=42');
+    expect(dlqRecordHref('42', 'no-such-status')).toBe('/dlq?id=42');
   });
 
   it('labels backfill occurrences with their job', () => {
@@ -164,9 +183,18 @@ describe('links and labels', () => {
   });
 
   it('sums the answer up, and says when it was cut', () => {
-    expect(summaryText(1, false, 'e-1')).toBe('1 occurrence of event e-1, oldest first.');
-    expect(summaryText(100, true, null)).toMatch(
+    expect(summaryText(1, false, 'event e-1')).toBe('1 occurrence of event e-1, oldest first.');
+    expect(summaryText(100, true, 'this record')).toMatch(
       /^The first 100 occurrences of this record, oldest first; there are more/,
+    );
+  });
+
+  it('names what was searched: a dedup key as such, else the event id it resolved to', () => {
+    const query = { eventId: null, dedupKey: null, coordinates: null, limit: 100 };
+    expect(subjectText({ eventId: 'e-1', query: { ...query, eventId: 'e-1' } })).toBe('event e-1');
+    expect(subjectText({ eventId: null, query })).toBe('this record');
+    expect(subjectText({ eventId: 'e-1', query: { ...query, dedupKey: 'payload_hash:9f' } })).toBe(
+      'dedup key payload_hash:9f',
     );
   });
 });

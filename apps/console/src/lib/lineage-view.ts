@@ -1,14 +1,17 @@
 import {
+  DLQ_STATUSES,
   lineageQuerySchema,
   type LineageCoordinates,
   type LineageOccurrence,
   type LineageQuery,
+  type LineageResponse,
 } from '@dedup/contracts';
+import { dlqHref } from './dlq-view';
 import { single, type SearchParams } from './search-params';
 
 /*
  * What the lineage page (`/lineage`, "why was this event dropped?") shows, as pure functions: the
- * search in the URL (`?eventId=…` or `?topic=…&partition=…&offset=…`) checked with the route's own
+ * search in the URL (`?eventId=…`, `?dedupKey=…` or `?topic=…&partition=…&offset=…`) checked with the route's own
  * schema (a bad search becomes a message, never a call), each occurrence's decision in words, and
  * the links out (trace, DLQ record, replay). No React, no fetch, no clock, no locale.
  */
@@ -20,6 +23,7 @@ export const LINEAGE_PATH = '/lineage';
 /** What the search form holds (`''`: empty). */
 export interface LineageFormValues {
   readonly eventId: string;
+  readonly dedupKey: string;
   readonly topic: string;
   readonly partition: string;
   readonly offset: string;
@@ -33,6 +37,7 @@ export type ParsedLineageSearch =
 
 const FIELD_LABELS: Record<string, string> = {
   eventId: 'Event id',
+  dedupKey: 'Dedup key',
   topic: 'Topic',
   partition: 'Partition',
   offset: 'Offset',
@@ -47,6 +52,7 @@ const FIELD_LABELS: Record<string, string> = {
 export function parseLineageSearch(params: SearchParams): ParsedLineageSearch {
   const values: LineageFormValues = {
     eventId: single(params, 'eventId') ?? '',
+    dedupKey: single(params, 'dedupKey') ?? '',
     topic: single(params, 'topic') ?? '',
     partition: single(params, 'partition') ?? '',
     offset: single(params, 'offset') ?? '',
@@ -57,6 +63,7 @@ export function parseLineageSearch(params: SearchParams): ParsedLineageSearch {
   }
   const query: LineageQuery = {
     ...(values.eventId === '' ? {} : { eventId: values.eventId }),
+    ...(values.dedupKey === '' ? {} : { dedupKey: values.dedupKey }),
     ...(values.topic === '' ? {} : { topic: values.topic }),
     ...(values.partition === '' ? {} : { partition: Number(values.partition) }),
     ...(values.offset === '' ? {} : { offset: values.offset }),
@@ -73,16 +80,18 @@ export function parseLineageSearch(params: SearchParams): ParsedLineageSearch {
   return { kind: 'search', values, query };
 }
 
-/** `/lineage` for one event id, or one record's coordinates. */
-export function lineageHref(target: { eventId: string } | LineageCoordinates): string {
+/** `/lineage` for one event id, one dedup key, or one record's coordinates. */
+export function lineageHref(target: { eventId: string } | { dedupKey: string } | LineageCoordinates): string {
   const search =
     'eventId' in target
       ? new URLSearchParams({ eventId: target.eventId })
-      : new URLSearchParams({
-          topic: target.topic,
-          partition: String(target.partition),
-          offset: target.offset,
-        });
+      : 'dedupKey' in target
+        ? new URLSearchParams({ dedupKey: target.dedupKey })
+        : new URLSearchParams({
+            topic: target.topic,
+            partition: String(target.partition),
+            offset: target.offset,
+          });
   return `${LINEAGE_PATH}?${search.toString()}`;
 }
 
@@ -146,19 +155,26 @@ export function originText(o: LineageOccurrence): string {
   return o.backfillId === null ? 'live pipeline' : `backfill ${o.backfillId}`;
 }
 
-/** The DLQ page with a record open. */
-export function dlqRecordHref(id: string): string {
-  return `/dlq?id=${encodeURIComponent(id)}`;
+/**
+ * The DLQ page with a record open, listing the records of its status (so its row is in the list
+ * and marked when it is on the first page); a status the page does not know is left out.
+ */
+export function dlqRecordHref(id: string, status?: string): string {
+  const known = DLQ_STATUSES.find((s) => s === status);
+  return dlqHref({ status: known ?? 'open', filters: {}, id });
 }
 
-/** The DLQ page lists the replay runs; a run has no page of its own yet. */
-export function replayRunHref(): string {
-  return '/dlq';
+/**
+ * What the answer is about, for the summary: a dedup key is named as such (its occurrences may carry
+ * different event ids, e.g. under a content-hash strategy); otherwise the event id it resolved to.
+ */
+export function subjectText(answer: Pick<LineageResponse, 'eventId' | 'query'>): string {
+  if (answer.query.dedupKey !== null) return `dedup key ${answer.query.dedupKey}`;
+  return answer.eventId === null ? 'this record' : `event ${answer.eventId}`;
 }
 
-/** The line above the timeline. */
-export function summaryText(count: number, truncated: boolean, eventId: string | null): string {
-  const what = eventId === null ? 'this record' : `event ${eventId}`;
+/** The line above the timeline; `what` from subjectText. */
+export function summaryText(count: number, truncated: boolean, what: string): string {
   const n = `${count} occurrence${count === 1 ? '' : 's'}`;
   return truncated
     ? `The first ${n} of ${what}, oldest first; there are more (narrow the search or raise the limit).`

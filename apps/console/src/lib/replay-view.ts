@@ -262,3 +262,12 @@ export function cancelQuestion(run: Pick<ReplayRun, 'id' | 'published' | 'total'
 export function startedMessage(run: Pick<ReplayRun, 'id' | 'total'>): string {
   return `Replay ${run.id} started: ${recordsText(run.total)}.`;
 }
+
+/** The anchor of a run's card on the DLQ page: a run has no page of its own. */
+export function replayRunAnchor(runId: string): string {
+  return `replay-${runId}`;
+}
+
+export function replayRunHref(runId: string): string {
+  return `/dlq#${replayRunAnchor(runId)}`;
+}

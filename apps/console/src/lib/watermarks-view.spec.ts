@@ -7,6 +7,7 @@ import {
   ownerText,
   partitionAnchor,
   partitionHref,
+  otherTopicNote,
   pipelineLagMs,
   recordsBehindText,
   stateText,
@@ -84,6 +85,15 @@ describe('anchors', () => {
   it('links a partition row', () => {
     expect(partitionAnchor(3)).toBe('p-3');
     expect(partitionHref(3)).toBe('/watermarks#p-3');
+    expect(partitionHref(0, 'events.raw')).toBe('/watermarks?topic=events.raw#p-0');
+  });
+
+  it('says when a link was for a partition of another topic', () => {
+    expect(otherTopicNote(null, 'events.raw')).toBeNull();
+    expect(otherTopicNote('events.raw', 'events.raw')).toBeNull();
+    expect(otherTopicNote('events.replay', 'events.raw')).toMatch(
+      /^The link was for a partition of events.replay, which is not the pipeline's input topic/,
+    );
   });
 });
 

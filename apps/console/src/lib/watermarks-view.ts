@@ -67,8 +67,23 @@ export function partitionAnchor(partition: number): string {
   return `p-${partition}`;
 }
 
-export function partitionHref(partition: number): string {
-  return `${WATERMARKS_PATH}#${partitionAnchor(partition)}`;
+/**
+ * A partition's watermark row, from any page. The page shows the pipeline's input topic, which the
+ * other pages do not know: they pass the record's topic, and the Watermarks page says so when it is
+ * another one (a backfill's source, the DLQ of another pipeline) rather than point at a wrong row.
+ */
+export function partitionHref(partition: number, topic?: string): string {
+  const search = topic === undefined ? '' : `?${new URLSearchParams({ topic }).toString()}`;
+  return `${WATERMARKS_PATH}${search}#${partitionAnchor(partition)}`;
+}
+
+/** The note shown when a link named a topic that is not the input topic the page shows; else null. */
+export function otherTopicNote(askedTopic: string | null, inputTopic: string): string | null {
+  if (askedTopic === null || askedTopic === inputTopic) return null;
+  return (
+    `The link was for a partition of ${askedTopic}, which is not the pipeline's input topic: ` +
+    `watermarks are kept for ${inputTopic} only, so the rows below are not about it.`
+  );
 }
 
 /** The pipeline watermark's lag behind the answer's clock, in ms; null without a watermark. */

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import {
   ACTION_LABELS,
   allowedActions,
+  backfillAnchor,
   confirmQuestion,
   formatCount,
   formatDuration,
@@ -54,7 +55,12 @@ export function BackfillCard({ job, onChanged, canOperate }: BackfillCardProps) 
   };
 
   return (
-    <article className={`job job-${job.status}`} aria-labelledby={titleId} data-testid={`backfill-${job.id}`}>
+    <article
+      id={backfillAnchor(job.id)}
+      className={`job job-${job.status}`}
+      aria-labelledby={titleId}
+      data-testid={`backfill-${job.id}`}
+    >
       <header className="job-header">
         <h3 id={titleId} className="job-title">
           {title}

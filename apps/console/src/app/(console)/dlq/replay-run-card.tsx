@@ -13,6 +13,7 @@ import {
   replayPercent,
   replayProgress,
   replayRateText,
+  replayRunAnchor,
   runScope,
 } from '../../../lib/replay-view';
 import { LocalTime } from '../../local-time';
@@ -56,6 +57,7 @@ export function ReplayRunCard({ run, canOperate, onChanged }: ReplayRunCardProps
 
   return (
     <article
+      id={replayRunAnchor(run.id)}
       className={`job job-${run.status} replay-run`}
       aria-labelledby={titleId}
       data-testid="replay-run"

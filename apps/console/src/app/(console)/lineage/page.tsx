@@ -1,6 +1,7 @@
 import type { LineageOccurrence, LineageResponse } from '@dedup/contracts';
 import type { Metadata } from 'next';
 import Link from 'next/link';
+import { backfillHref } from '../../../lib/backfill-view';
 import {
   coordinatesText,
   decisionText,
@@ -10,13 +11,15 @@ import {
   msText,
   originText,
   parseLineageSearch,
-  replayRunHref,
+  subjectText,
   summaryText,
   traceHref,
   type LineageFormValues,
   type SearchParams,
 } from '../../../lib/lineage-view';
+import { replayRunHref } from '../../../lib/replay-view';
 import { config } from '../../../lib/server/config';
+import { partitionHref } from '../../../lib/watermarks-view';
 import { searchLineage } from '../../../lib/server/lineage-client';
 import { requirePageSession } from '../../../lib/server/page-session';
 import { LocalTime } from '../../local-time';
@@ -45,9 +48,10 @@ export default async function LineagePage({ searchParams }: LineagePageProps) {
       <h1 className="title">Lineage</h1>
       <p className="muted lede">
         Every occurrence of an event: when it arrived, what the pipeline decided and why, and where it went
-        from there. Search by event id, or by the topic, partition and offset of one record.
+        from there. Search by event id, by dedup key, or by the topic, partition and offset of one record.
       </p>
       <LineageSearchForm values={search.values} />
+      {search.kind === 'empty' && <WhereToStart />}
       {search.kind === 'invalid' && (
         <div className="banner banner-warning" role="alert" data-testid="lineage-problems">
           <strong>Not searched:</strong>
@@ -70,7 +74,10 @@ export default async function LineagePage({ searchParams }: LineagePageProps) {
   );
 }
 
-/** A plain GET form: the search lands in the URL. Either field set is enough; the server says if both. */
+/**
+ * A plain GET form: the search lands in the URL. One of the three is enough; the page says so before
+ * asking the processor when more than one is filled in.
+ */
 function LineageSearchForm({ values }: { values: LineageFormValues }) {
   return (
     <form method="get" action={LINEAGE_PATH} className="panel lineage-search" aria-label="Search lineage">
@@ -85,6 +92,22 @@ function LineageSearchForm({ values }: { values: LineageFormValues }) {
             maxLength={500}
             autoComplete="off"
           />
+        </label>
+        <label className="field lineage-dedup-key">
+          <span className="field-label">Dedup key</span>
+          <input
+            className="input"
+            name="dedupKey"
+            defaultValue={values.dedupKey}
+            placeholder="e.g. event_id:order-8841"
+            maxLength={2000}
+            autoComplete="off"
+            spellCheck={false}
+            aria-describedby="lineage-dedup-key-hint"
+          />
+          <span id="lineage-dedup-key-hint" className="hint">
+            As an occurrence shows it, the strategy first: every record that got this key.
+          </span>
         </label>
       </div>
       <p className="muted lineage-or">or the record&rsquo;s coordinates</p>
@@ -132,6 +155,32 @@ function LineageSearchForm({ values }: { values: LineageFormValues }) {
   );
 }
 
+/** Nothing asked yet: where the three kinds of search come from. */
+function WhereToStart() {
+  return (
+    <section className="panel empty-state" aria-labelledby="lineage-start-title" data-testid="lineage-start">
+      <h2 id="lineage-start-title" className="empty-state-title">
+        Where to start
+      </h2>
+      <ul className="empty-state-list">
+        <li>
+          <strong>An event id</strong> from the ticket, a producer&rsquo;s log or a consumer&rsquo;s
+          complaint: every occurrence of it, live and in backfills.
+        </li>
+        <li>
+          <strong>A dedup key</strong>, when records with different ids were treated as one (a key built from
+          the payload): every record that got that key. Each occurrence below a search shows its key as a
+          link.
+        </li>
+        <li>
+          <strong>A record&rsquo;s topic, partition and offset</strong>, e.g. from a record on the{' '}
+          <Link href="/dlq">Dead letters</Link> page, whose drawer links here.
+        </li>
+      </ul>
+    </section>
+  );
+}
+
 function LineageTimeline({
   answer,
   traceTemplate,
@@ -140,16 +189,21 @@ function LineageTimeline({
   traceTemplate: string | null;
 }) {
   if (answer.occurrences.length === 0) {
+    const byKey = answer.query.dedupKey !== null;
     return (
       <div className="panel lineage-empty" data-testid="lineage-empty">
         <p>
-          <strong>No record of this event in the audit.</strong>
+          <strong>
+            {byKey ? 'No record with this dedup key in the audit.' : 'No record of this event in the audit.'}
+          </strong>
         </p>
         <p className="muted">
           Audit rows are kept for a limited time, so an old event may have been removed by retention. The
           event may also have gone through another pipeline: this console reads one pipeline and its
-          backfills. Check the id (it is matched exactly, case included) or search by the record&rsquo;s
-          coordinates.
+          backfills.{' '}
+          {byKey
+            ? 'Check the key: it is matched exactly, the strategy prefix included (event_id:…), as an occurrence shows it.'
+            : 'Check the id (it is matched exactly, case included) or search by the record’s coordinates.'}
         </p>
       </div>
     );
@@ -157,12 +211,12 @@ function LineageTimeline({
   return (
     <section aria-labelledby="lineage-heading">
       <h2 id="lineage-heading" className="lineage-summary">
-        {summaryText(answer.occurrences.length, answer.truncated, answer.eventId)}
+        {summaryText(answer.occurrences.length, answer.truncated, subjectText(answer))}
       </h2>
-      {answer.eventId !== null && answer.query.eventId === null && (
+      {answer.eventId !== null && answer.query.coordinates !== null && (
         <p className="muted">
-          The record at {answer.query.coordinates === null ? '' : coordinatesText(answer.query.coordinates)}{' '}
-          carries event id <code>{answer.eventId}</code>: every occurrence of it is shown.
+          The record at {coordinatesText(answer.query.coordinates)} carries event id{' '}
+          <code>{answer.eventId}</code>: every occurrence of it is shown.
         </p>
       )}
       <ol className="lineage-timeline" aria-label="Lineage">
@@ -172,6 +226,7 @@ function LineageTimeline({
             occurrence={o}
             traceTemplate={traceTemplate}
             asked={answer.query.coordinates}
+            askedKey={answer.query.dedupKey}
           />
         ))}
       </ol>
@@ -183,10 +238,12 @@ function OccurrenceItem({
   occurrence: o,
   traceTemplate,
   asked,
+  askedKey,
 }: {
   occurrence: LineageOccurrence;
   traceTemplate: string | null;
   asked: LineageResponse['query']['coordinates'];
+  askedKey: string | null;
 }) {
   const trace = traceHref(traceTemplate, o.traceId);
   const isAsked =
@@ -206,7 +263,11 @@ function OccurrenceItem({
         <span className={`status lineage-${o.outcome}`}>{o.outcome}</span>
         {o.approximate && <span className="status">approximate</span>}
         <span className="lineage-origin" data-testid="occurrence-origin">
-          {originText(o)}
+          {o.backfillId === null ? (
+            originText(o)
+          ) : (
+            <Link href={backfillHref(o.backfillId)}>{originText(o)}</Link>
+          )}
         </span>
       </div>
       <p className="lineage-decision" data-testid="occurrence-decision">
@@ -216,7 +277,13 @@ function OccurrenceItem({
         <div>
           <dt>Record</dt>
           <dd>
-            <code data-testid="occurrence-coordinates">{coordinatesText(o.coordinates)}</code>
+            <code data-testid="occurrence-coordinates">{coordinatesText(o.coordinates)}</code>{' '}
+            <Link
+              href={partitionHref(o.coordinates.partition, o.coordinates.topic)}
+              className="lineage-partition"
+            >
+              partition {o.coordinates.partition}&rsquo;s watermark
+            </Link>
           </dd>
         </div>
         {o.firstOccurrence !== null && (
@@ -242,9 +309,19 @@ function OccurrenceItem({
         </div>
         {o.dedupKey !== null && (
           <div>
-            <dt>Key</dt>
+            <dt>Dedup key</dt>
             <dd>
-              <code>{o.dedupKey}</code>
+              {o.dedupKey === askedKey ? (
+                <code data-testid="occurrence-dedup-key">{o.dedupKey}</code>
+              ) : (
+                <Link
+                  href={lineageHref({ dedupKey: o.dedupKey })}
+                  title="Every record that got this dedup key"
+                  data-testid="occurrence-dedup-key"
+                >
+                  <code>{o.dedupKey}</code>
+                </Link>
+              )}
             </dd>
           </div>
         )}
@@ -270,13 +347,13 @@ function OccurrenceItem({
       {(o.dlq !== null || o.replay !== null) && (
         <p className="lineage-links">
           {o.dlq !== null && (
-            <Link href={dlqRecordHref(o.dlq.id)} className="button button-small">
+            <Link href={dlqRecordHref(o.dlq.id, o.dlq.status)} className="button button-small">
               DLQ record {o.dlq.id} ({o.dlq.status})
             </Link>
           )}
           {o.replay !== null && (
             <>
-              <Link href={replayRunHref()} className="button button-small">
+              <Link href={replayRunHref(o.replay.runId)} className="button button-small">
                 Sent back by replay run {o.replay.runId}
               </Link>
               <Link href={dlqRecordHref(o.replay.dlqId)} className="button button-small">
