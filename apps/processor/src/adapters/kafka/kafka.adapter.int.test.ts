@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { loadConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
-import { KafkaAdapter, PartitionFencedError } from './kafka.adapter';
+import { KafkaAdapter, PartitionFencedError, type KafkaEvent } from './kafka.adapter';
 
 // Integration tier: the real broker. Zombie fencing by transactional id, as PipelineService uses it:
 // the owner that takes a partition over fences the previous one *before* it reads the committed offset,
@@ -31,10 +31,14 @@ describe('KafkaAdapter on the real broker', () => {
     const input = config.topics.input;
     const output = config.topics.output;
     const zombie = adapter();
+    const zombieEvents: KafkaEvent[] = [];
+    zombie.onEvent((e) => zombieEvents.push(e));
     await zombie.ensureTopics([input, output], 1);
     expect(await zombie.fenceAndReadCommitted(input, 0)).toBeNull();
 
     const owner = adapter();
+    const ownerEvents: KafkaEvent[] = [];
+    owner.onEvent((e) => ownerEvents.push(e));
     expect(await owner.fenceAndReadCommitted(input, 0)).toBeNull();
 
     // The zombie's first transaction after the takeover: refused, whatever it had started.
@@ -45,6 +49,12 @@ describe('KafkaAdapter on the real broker', () => {
     expect(
       await owner.commitBatch(batch, [{ topic: output, key: null, value: 'from the owner', headers: {} }]),
     ).toBe('committed');
+    // What dedup_kafka_producer_fenced_total and dedup_kafka_transactions_total count.
+    expect(zombieEvents).toEqual([
+      { kind: 'transaction-aborted' },
+      { kind: 'producer-fenced', topic: input, partition: 0 },
+    ]);
+    expect(ownerEvents).toEqual([{ kind: 'transaction-committed' }]);
 
     // The next owner sees the owner's commit, at once (stable offsets).
     expect(await adapter().fenceAndReadCommitted(input, 0)).toBe(5n);

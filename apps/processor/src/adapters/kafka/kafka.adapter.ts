@@ -12,6 +12,7 @@ import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
 import { installRequestQueueTimerFix } from './kafkajs-request-queue';
+import { LastStableOffsetReader, type PartitionStableOffsets } from './last-stable-offsets';
 import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';
 
 /** A consumed record, in this codebase's terms (kafkajs types stay inside this file). */
@@ -47,6 +48,21 @@ export interface BatchControl {
 }
 
 export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Promise<void>;
+
+/** What the adapter reports as it happens; PipelineService turns it into metrics (docs/metrics.md). */
+export type KafkaEvent =
+  /** This member joined the consumer group (a rebalance it took part in, its first join included). */
+  | { readonly kind: 'group-joined' }
+  /** A batch's Kafka transaction committed (exactly-once only: at-least-once has none). */
+  | { readonly kind: 'transaction-committed' }
+  /** A batch's Kafka transaction failed after it began, and was aborted (or left to the broker to abort). */
+  | { readonly kind: 'transaction-aborted' }
+  /**
+   * The partition's transactional producer was fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH):
+   * another owner initialised its transactional id, or the broker aborted a transaction that outlived
+   * its timeout. Reported once per fencing; the batch then fails with PartitionFencedError.
+   */
+  | { readonly kind: 'producer-fenced'; readonly topic: string; readonly partition: number };
 
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
 /** The key of the one non-transactional producer in `producers` (PROCESSING_GUARANTEE=at_least_once). */
@@ -107,6 +123,9 @@ export class KafkaAdapter {
   private generation = 0;
   private assigned = new Set<string>();
   private readonly rebalanceListeners: (() => void)[] = [];
+  private readonly eventListeners: ((event: KafkaEvent) => void)[] = [];
+  /** Output partitions' end and last stable offsets (a kafkajs cluster of its own; see the module). */
+  private readonly stableOffsets: LastStableOffsetReader;
   /** Transactional ids fenced in a generation: not re-initialised until the next assignment. */
   private readonly fencedIds = new Map<string, number>();
 
@@ -133,6 +152,7 @@ export class KafkaAdapter {
       retry: { initialRetryTime: 200, retries: 8 },
     });
     this.admin = this.kafka.admin();
+    this.stableOffsets = new LastStableOffsetReader(this.kafka);
   }
 
   /** Creates the pipeline's topics if they do not exist (auto-creation is off on our brokers). */
@@ -154,6 +174,14 @@ export class KafkaAdapter {
     if (!(await this.admin.listTopics()).includes(topic)) return null;
     const offsets = await this.admin.fetchTopicOffsets(topic);
     return offsets.map((p) => ({ partition: p.partition, low: BigInt(p.low), high: BigInt(p.high) }));
+  }
+
+  /**
+   * Every partition of `topics`: its end offset and its last stable offset (how far read_committed
+   * readers see). They differ while a transaction is open on the partition.
+   */
+  async lastStableOffsets(topics: readonly string[]): Promise<PartitionStableOffsets[]> {
+    return this.stableOffsets.read(topics);
   }
 
   /** Per partition, the first offset whose record timestamp is at or after `ms` (else the end). */
@@ -221,6 +249,7 @@ export class KafkaAdapter {
           partitions.map((p) => `${topic}/${p}`),
         ),
       );
+      this.emit({ kind: 'group-joined' });
     });
     consumer.on(consumer.events.REBALANCING, () => {
       this.assigned = new Set();
@@ -277,6 +306,15 @@ export class KafkaAdapter {
     this.rebalanceListeners.push(listener);
   }
 
+  /** Called for every KafkaEvent (transactions, fencing, group joins), synchronously. */
+  onEvent(listener: (event: KafkaEvent) => void): void {
+    this.eventListeners.push(listener);
+  }
+
+  private emit(event: KafkaEvent): void {
+    for (const listener of this.eventListeners) listener(event);
+  }
+
   /** Group generation: changes when partitions are (re)assigned. */
   get assignmentGeneration(): number {
     return this.generation;
@@ -327,7 +365,11 @@ export class KafkaAdapter {
           await this.discardProducer(id);
           await this.producerFor(id);
           const committed = await this.committedOffset(input.topic, input.partition);
-          if (committed !== null && committed >= BigInt(input.nextOffset)) return 'already-committed';
+          if (committed !== null && committed >= BigInt(input.nextOffset)) {
+            // The earlier attempt's transaction did commit (that attempt also reported an abort).
+            this.emit({ kind: 'transaction-committed' });
+            return 'already-committed';
+          }
           // Someone else has committed part of this batch: it is working on the partition now.
           // Re-sending the whole batch would publish that part twice.
           if (committed !== null && committed > BigInt(input.firstOffset)) return 'not-assigned';
@@ -338,11 +380,13 @@ export class KafkaAdapter {
       }
       try {
         await this.transact(id, input, outputs);
+        this.emit({ kind: 'transaction-committed' });
         return 'committed';
       } catch (error) {
         if (error instanceof PartitionFencedError) throw error;
         if (isFencing(error)) {
           this.fencedIds.set(id, this.generation);
+          this.emit({ kind: 'producer-fenced', topic: input.topic, partition: input.partition });
           await this.discardProducer(id);
           throw new PartitionFencedError(input.topic, input.partition, error);
         }
@@ -418,6 +462,7 @@ export class KafkaAdapter {
         });
         await this.discardProducer(id);
       }
+      this.emit({ kind: 'transaction-aborted' });
       throw error;
     }
   }
@@ -455,6 +500,7 @@ export class KafkaAdapter {
     this.consumer = undefined;
     const producers = [...this.producers.keys()];
     await Promise.allSettled(producers.map((id) => this.discardProducer(id)));
+    await this.stableOffsets.close();
     if (this.adminConnected) await this.admin.disconnect();
     this.adminConnected = false;
   }
