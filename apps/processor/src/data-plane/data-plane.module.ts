@@ -5,6 +5,7 @@ import { PipelineTopicsRepository } from '../adapters/postgres/pipeline-topics.r
 import { APP_CONFIG, type AppConfig } from '../platform/config/app-config';
 import { DedupRepository } from './dedup.repository';
 import { BatchDecider } from './pipeline/batch-decider';
+import { OutputStabilityProbe } from './pipeline/output-stability.probe';
 import { PipelineService } from './pipeline/pipeline.service';
 import { StateExpiryRepository } from './state/state-expiry.repository';
 import { StateExpiryService } from './state/state-expiry.service';
@@ -23,10 +24,17 @@ import { StateExpiryService } from './state/state-expiry.service';
     DedupRepository,
     BatchDecider,
     PipelineService,
+    OutputStabilityProbe,
     StateExpiryRepository,
     StateExpiryService,
     PipelineTopicsRepository,
   ],
-  exports: [KafkaAdapter, PipelineService, StateExpiryService, PipelineTopicsRepository],
+  exports: [
+    KafkaAdapter,
+    PipelineService,
+    OutputStabilityProbe,
+    StateExpiryService,
+    PipelineTopicsRepository,
+  ],
 })
 export class DataPlaneModule {}

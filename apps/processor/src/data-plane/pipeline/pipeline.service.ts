@@ -13,6 +13,7 @@ import {
   type BatchControl,
   type ConsumedBatch,
   type ConsumedRecord,
+  type KafkaEvent,
 } from '../../adapters/kafka/kafka.adapter';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { MetricsService } from '../../platform/metrics/metrics.service';
@@ -84,6 +85,7 @@ export class PipelineService {
       // rather than keep versions it may supersede (safe either way, see planStateReads).
       this.cache.clear();
     });
+    this.kafka.onEvent((event) => this.countKafkaEvent(event));
     await this.kafka.start((batch, control) =>
       gate === undefined
         ? this.handleBatch(batch, control)
@@ -184,7 +186,6 @@ export class PipelineService {
         logRetry('kafka transaction'),
       );
     } catch (error) {
-      this.metrics.countTransaction('aborted');
       for (const r of records) r.trace.end('error', error);
       throw error;
     }
@@ -200,7 +201,6 @@ export class PipelineService {
     }
     // The offset is committed inside the transaction; this only tells kafkajs to fetch past it.
     control.markProcessed(last.offset);
-    this.metrics.countTransaction('committed');
     for (const d of decisions) {
       this.metrics.countOutcome(topic, d.outcome);
       byCoords.get(coordKey(d.coords))?.trace.end(d.outcome);
@@ -221,6 +221,32 @@ export class PipelineService {
       recordTimestamps: sources.map((s) => s.timestamp),
       consumerLag: Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),
     });
+  }
+
+  /** Exactly-once health (docs/metrics.md): transactions, fencing, group joins, as the adapter reports them. */
+  private countKafkaEvent(event: KafkaEvent): void {
+    switch (event.kind) {
+      case 'transaction-committed':
+        this.metrics.countTransaction('committed');
+        return;
+      case 'transaction-aborted':
+        this.metrics.countTransaction('aborted');
+        return;
+      case 'producer-fenced':
+        this.metrics.countProducerFenced();
+        this.log.write(
+          'warn',
+          'transactional producer fenced; the batch fails and the consumer rejoins the group',
+          {
+            topic: event.topic,
+            partition: event.partition,
+          },
+        );
+        return;
+      case 'group-joined':
+        this.metrics.countRebalance();
+        return;
+    }
   }
 
   /**

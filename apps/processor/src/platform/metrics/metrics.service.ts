@@ -19,6 +19,11 @@ export const METRIC = {
   endToEndLatencySeconds: 'dedup_end_to_end_latency_seconds',
   consumerLagRecords: 'dedup_consumer_lag_records',
   transactionsTotal: 'dedup_kafka_transactions_total',
+  producerFencedTotal: 'dedup_kafka_producer_fenced_total',
+  consumerRebalancesTotal: 'dedup_consumer_rebalances_total',
+  outputLsoLagRecords: 'dedup_output_lso_lag_records',
+  outputLsoProbeErrorsTotal: 'dedup_output_lso_probe_errors_total',
+  partitionLastCommitTimestampSeconds: 'dedup_partition_last_commit_timestamp_seconds',
   stateCacheLookupsTotal: 'dedup_state_cache_lookups_total',
   stateCacheEntries: 'dedup_state_cache_entries',
   bloomTargetFalsePositiveRate: 'dedup_bloom_target_false_positive_rate',
@@ -73,6 +78,11 @@ export class MetricsService {
   private readonly endToEnd: Histogram;
   private readonly lateness: Histogram<'topic'>;
   private readonly transactions: Counter<'result'>;
+  private readonly producerFenced: Counter;
+  private readonly rebalances: Counter;
+  private readonly outputLsoLag: Gauge<'topic' | 'partition'>;
+  private readonly outputLsoProbeErrors: Counter;
+  private readonly lastCommit: Gauge<'topic' | 'partition'>;
   private readonly stateKeys: Gauge;
   private readonly dlqOpen: Gauge<'error_type'>;
   private readonly dlqOldest: Gauge<'error_type'>;
@@ -209,8 +219,38 @@ export class MetricsService {
     });
     this.transactions = new Counter({
       name: METRIC.transactionsTotal,
-      help: 'Kafka transactions (one per batch) by result',
+      help: 'Kafka transactions by result: one per batch, and one more per retry of an aborted one; none with PROCESSING_GUARANTEE=at_least_once',
       labelNames: ['result'],
+      registers,
+    });
+    // Both series exist from the start, so the abort share is defined before the first abort.
+    this.transactions.inc({ result: 'committed' }, 0);
+    this.transactions.inc({ result: 'aborted' }, 0);
+    this.producerFenced = new Counter({
+      name: METRIC.producerFencedTotal,
+      help: "This instance's transactional producers fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH): another owner took the partition, or a transaction timed out",
+      registers,
+    });
+    this.rebalances = new Counter({
+      name: METRIC.consumerRebalancesTotal,
+      help: 'Consumer group joins of this instance: the rebalances it took part in, its first join included',
+      registers,
+    });
+    this.outputLsoLag = new Gauge({
+      name: METRIC.outputLsoLagRecords,
+      help: 'Per output partition: end offset minus last stable offset (records read_committed readers cannot see yet: an open transaction), probed every 10 s',
+      labelNames: ['topic', 'partition'],
+      registers,
+    });
+    this.outputLsoProbeErrors = new Counter({
+      name: METRIC.outputLsoProbeErrorsTotal,
+      help: 'Probes of the output partitions offsets that failed (the lag series are dropped until one succeeds)',
+      registers,
+    });
+    this.lastCommit = new Gauge({
+      name: METRIC.partitionLastCommitTimestampSeconds,
+      help: 'When this instance last committed a batch of the input partition, epoch seconds (time() minus it: seconds since)',
+      labelNames: ['topic', 'partition'],
       registers,
     });
     this.cacheLookups = new Counter({
@@ -299,7 +339,7 @@ export class MetricsService {
     this.lateness.observe({ topic }, seconds);
   }
 
-  /** A batch committed: its duration, size, each record's end-to-end latency and the partition lag. */
+  /** A batch committed: its duration, size, each record's end-to-end latency, the partition lag, and when. */
   observeCommittedBatch(b: {
     topic: string;
     partition: number;
@@ -313,7 +353,9 @@ export class MetricsService {
     for (const ts of b.recordTimestamps) {
       if (Number.isFinite(ts) && ts > 0) this.endToEnd.observe(Math.max(0, (now - ts) / 1000));
     }
-    this.consumerLag.set({ topic: b.topic, partition: String(b.partition) }, Math.max(0, b.consumerLag));
+    const partition = { topic: b.topic, partition: String(b.partition) };
+    this.consumerLag.set(partition, Math.max(0, b.consumerLag));
+    this.lastCommit.set(partition, now / 1000);
   }
 
   forgetConsumerLag(): void {
@@ -349,6 +391,28 @@ export class MetricsService {
 
   countTransaction(result: 'committed' | 'aborted'): void {
     this.transactions.inc({ result });
+  }
+
+  countProducerFenced(): void {
+    this.producerFenced.inc();
+  }
+
+  countRebalance(): void {
+    this.rebalances.inc();
+  }
+
+  /** Replaces the output partitions' LSO lag series with a probe's result (none: the probe failed). */
+  setOutputLsoLags(
+    outputs: readonly { topic: string; partition: number; lastStableOffsetLag: number }[],
+  ): void {
+    this.outputLsoLag.reset();
+    for (const o of outputs) {
+      this.outputLsoLag.set({ topic: o.topic, partition: String(o.partition) }, o.lastStableOffsetLag);
+    }
+  }
+
+  countOutputLsoProbeError(): void {
+    this.outputLsoProbeErrors.inc();
   }
 
   countStateCacheLookups(hits: number, misses: number): void {
