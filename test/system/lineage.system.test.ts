@@ -89,7 +89,7 @@ describe('lineage API', () => {
 
   it('tells every occurrence of an event id, in arrival order', async () => {
     const body = await lineage(`eventId=${encodeURIComponent(EVENT)}`);
-    expect(body.query).toEqual({ eventId: EVENT, coordinates: null, limit: 100 });
+    expect(body.query).toEqual({ eventId: EVENT, dedupKey: null, coordinates: null, limit: 100 });
     expect(body.eventId).toBe(EVENT);
     expect(body.truncated).toBe(false);
     const [unique, duplicate, late] = body.occurrences as [
@@ -132,6 +132,7 @@ describe('lineage API', () => {
     const byCoordinates = await lineage(`topic=${topics.input}&partition=1&offset=0`);
     expect(byCoordinates.query).toEqual({
       eventId: null,
+      dedupKey: null,
       coordinates: { topic: topics.input, partition: 1, offset: '0' },
       limit: 100,
     });
@@ -157,6 +158,17 @@ describe('lineage API', () => {
     expect((await lineage('eventId=never-sent')).occurrences).toEqual([]);
   });
 
+  it('finds every record of a dedup key, as the audit names it', async () => {
+    const key = (await lineage(`eventId=${encodeURIComponent(EVENT)}`)).occurrences[0]?.dedupKey;
+    expect(key).toBe(`event_id:${EVENT}`);
+    const body = await lineage(`dedupKey=${encodeURIComponent(key as string)}`);
+    expect(body.query).toEqual({ eventId: null, dedupKey: key, coordinates: null, limit: 100 });
+    expect(body.eventId).toBe(EVENT);
+    // The late copy touched no state, so the audit gives it no key: a key search finds the two.
+    expect(body.occurrences.map((o) => o.outcome)).toEqual(['unique', 'duplicate']);
+    expect((await lineage('dedupKey=event_id%3Anever-sent')).occurrences).toEqual([]);
+  });
+
   it('caps the answer and says so', async () => {
     const body = await lineage(`eventId=${encodeURIComponent(EVENT)}&limit=2`);
     expect(body.occurrences.map((o) => o.outcome)).toEqual(['unique', 'duplicate']);
@@ -169,8 +181,9 @@ describe('lineage API', () => {
       expect({ query, status: res.status }).toEqual({ query, status: 400 });
       expect((res.body as { message: string }).message).toMatch(message);
     };
-    await refused('', /eventId, or topic, partition and offset/);
-    await refused(`eventId=x&topic=${topics.input}&partition=0&offset=0`, /not both/);
+    await refused('', /eventId, dedupKey, or topic, partition and offset/);
+    await refused(`eventId=x&topic=${topics.input}&partition=0&offset=0`, /one of eventId, dedupKey, or/);
+    await refused('eventId=x&dedupKey=y', /one of eventId, dedupKey, or/);
     await refused(`topic=${topics.input}&partition=0`, /all three/);
     await refused(`topic=${topics.input}&partition=0&offset=abc`, /an offset: a whole number/);
     await refused(`topic=${topics.input}&partition=x&offset=0`, /a partition: a whole number/);

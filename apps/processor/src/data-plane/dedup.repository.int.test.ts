@@ -165,6 +165,90 @@ describe('dedup state on real Postgres', () => {
     expect(rollup.rows[0]!.count).toBe('3');
   });
 
+  it('replaces an audit row whose bytes changed (a recreated topic), keeps one with the same bytes, and counts each write once in every rollup', async () => {
+    const pipeline = { name: uniqueName('replaced'), version: '1' };
+    const repo = new DedupRepository(sources[0]!, pipeline);
+    const decision = (
+      offset: string,
+      outcome: 'unique' | 'late',
+      latenessMs: number | null,
+    ): DecisionRecord => ({
+      coords: { topic: 'raw', partition: 2, offset },
+      outcome,
+      eventId: `e${offset}`,
+      eventTime: T0,
+      stateKeys: outcome === 'unique' ? [`event_id:e${offset}`] : null,
+      strategy: null,
+      first: null,
+      errorType: null,
+      reason: null,
+      watermark: T0 + (latenessMs ?? 0),
+      latenessMs,
+      traceId: null,
+      approximate: false,
+    });
+    const write = (decisions: DecisionRecord[], hashes: [string, string][], replayed: string[] = []) =>
+      repo.inTransaction((tx) => tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed)));
+    // 20: on time; 21: 500 ms behind the watermark, kept; 22: 1 s behind, late; 23: a replay, 2 s behind.
+    await write(
+      [
+        decision('20', 'unique', 0),
+        decision('21', 'unique', 500),
+        decision('22', 'late', 1_000),
+        decision('23', 'unique', 2_000),
+      ],
+      [
+        ['20', 'a'],
+        ['21', 'a'],
+        ['22', 'a'],
+        ['23', 'a'],
+      ],
+      ['23'],
+    );
+    // The same bytes again (a re-delivery): nothing written. Other bytes at 22: its row is replaced.
+    await write(
+      [decision('20', 'unique', 0), decision('22', 'unique', 1_000)],
+      [
+        ['20', 'a'],
+        ['22', 'b'],
+      ],
+    );
+    const audit = await pool.query<{ source_offset: string; outcome: string; record_hash: string }>(
+      `SELECT source_offset::text, outcome, record_hash FROM event_audit WHERE pipeline = $1 ORDER BY source_offset`,
+      [pipeline.name],
+    );
+    expect(audit.rows).toEqual([
+      { source_offset: '20', outcome: 'unique', record_hash: 'a' },
+      { source_offset: '21', outcome: 'unique', record_hash: 'a' },
+      { source_offset: '22', outcome: 'unique', record_hash: 'b' },
+      { source_offset: '23', outcome: 'unique', record_hash: 'a' },
+    ]);
+    const counts = async (table: string) =>
+      (
+        await pool.query<{ outcome: string; n: string }>(
+          `SELECT outcome, sum(count)::text AS n FROM ${table} WHERE pipeline = $1 GROUP BY 1 ORDER BY 1`,
+          [pipeline.name],
+        )
+      ).rows;
+    // Five writes: four, then the replacement of 22.
+    expect(await counts('outcome_rollup')).toEqual([
+      { outcome: 'late', n: '1' },
+      { outcome: 'unique', n: '4' },
+    ]);
+    expect(await counts('outcome_rollup_10s')).toEqual(await counts('outcome_rollup'));
+    // Lateness buckets: ceil(16 · log2 ms); the replay (23) and the on-time record (20) are not counted.
+    const lateness = await pool.query<{ late: boolean; bucket: number; n: string }>(
+      `SELECT late, bucket, sum(count)::text AS n FROM lateness_rollup WHERE pipeline = $1
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      [pipeline.name],
+    );
+    expect(lateness.rows).toEqual([
+      { late: false, bucket: 144, n: '1' },
+      { late: false, bucket: 160, n: '1' },
+      { late: true, bucket: 160, n: '1' },
+    ]);
+  });
+
   it('moves watermarks and progress only forward', async () => {
     const pipeline = { name: uniqueName('forward'), version: '1' };
     const repo = new DedupRepository(sources[0]!, pipeline);

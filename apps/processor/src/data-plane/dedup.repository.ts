@@ -124,6 +124,9 @@ export interface BatchTransaction {
 
 const ms = (value: string | null): number | null => (value === null ? null : Number(value));
 
+/** A lateness (ms, > 0) as its bucket of the lateness rollup: ceil(16 · log2 ms) (LATENESS_BUCKETS_PER_DOUBLING). */
+const LATENESS_BUCKET_SQL = `ceil(16 * log(2::numeric, lateness_ms::numeric))::smallint`;
+
 /** The event_audit columns a batch writes, and the values for them from the `rows` of `record`. */
 const AUDIT_COLUMNS = `pipeline, pipeline_version, source_topic, source_partition, source_offset, event_id, dedup_keys,
   dedup_key, outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
@@ -502,10 +505,15 @@ export class DedupRepository {
     }));
     // Rows above the partition's progress ($4, read under the partition's lock at the start of this
     // transaction) cannot have an audit row yet: every audit row is written with the progress that
-    // covers it. They take a plain INSERT and are counted into the rollup here. Rows at or below it
-    // (a re-delivery decided afresh because its bytes changed, or no progress known) take the upsert,
-    // and only the rows it wrote are counted. The plain path is about a third cheaper per row than the
-    // upsert with RETURNING (tools/bench/pg-write-path.ts); json rather than jsonb saves the rest.
+    // covers it. They take a plain INSERT and are counted into the rollups here. Rows at or below it
+    // (a re-delivery decided afresh because its bytes changed, or no progress known) replace a row of
+    // the same coordinates with other bytes (the topic was recreated), are skipped when one with the
+    // same bytes exists (a re-delivery, already recorded), and only the rows written are counted.
+    // The audit is partitioned by day (migration 1764000000010), so the coordinates' uniqueness is
+    // kept here, not by a constraint: the partition's lock makes this batch its only writer. The
+    // plain path is about a third cheaper per row than the upsert (tools/bench/pg-write-path.ts);
+    // json rather than jsonb saves the rest. Replayed DLQ records ($5) stay out of the lateness
+    // distribution: their lateness is the replay's delay, not the source's.
     await m.query(
       `WITH rows AS (
          SELECT * FROM json_to_recordset($3::json) AS r(
@@ -516,34 +524,51 @@ export class DedupRepository {
        ), fresh AS (
          INSERT INTO event_audit (${AUDIT_COLUMNS})
          SELECT ${AUDIT_VALUES} FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
+       ), redo AS (
+         SELECT * FROM rows r
+          WHERE ($4::bigint IS NULL OR r.source_offset <= $4::bigint)
+            AND NOT EXISTS (
+              SELECT 1 FROM event_audit a
+               WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+                 AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
+                 AND a.record_hash IS NOT DISTINCT FROM r.record_hash)
+       ), replaced AS (
+         DELETE FROM event_audit a USING redo r
+          WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+            AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
        ), redone AS (
          INSERT INTO event_audit (${AUDIT_COLUMNS})
-         SELECT ${AUDIT_VALUES} FROM rows WHERE $4::bigint IS NULL OR source_offset <= $4::bigint
-         -- Same coordinates and bytes: already recorded (a re-delivery), keep it. Same coordinates,
-         -- other bytes: the topic was recreated; the new record's decision replaces the stale row.
-         ON CONFLICT ON CONSTRAINT uq_event_audit_coordinates DO UPDATE
-           SET event_id = EXCLUDED.event_id, dedup_keys = EXCLUDED.dedup_keys, dedup_key = EXCLUDED.dedup_key,
-               outcome = EXCLUDED.outcome, reason = EXCLUDED.reason, error_type = EXCLUDED.error_type,
-               matched_strategy = EXCLUDED.matched_strategy, first_topic = EXCLUDED.first_topic,
-               first_partition = EXCLUDED.first_partition, first_offset = EXCLUDED.first_offset,
-               first_seen_at = EXCLUDED.first_seen_at, event_time = EXCLUDED.event_time,
-               watermark = EXCLUDED.watermark, lateness_ms = EXCLUDED.lateness_ms,
-               trace_id = EXCLUDED.trace_id, record_hash = EXCLUDED.record_hash,
-               approximate = EXCLUDED.approximate, pipeline_version = EXCLUDED.pipeline_version,
-               processed_at = now()
-           WHERE event_audit.record_hash IS DISTINCT FROM EXCLUDED.record_hash
-         RETURNING source_partition, outcome
-       ), counts AS (
-         SELECT source_partition, outcome, count(*) AS n
-           FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint GROUP BY 1, 2
+         SELECT ${AUDIT_VALUES} FROM redo
+         RETURNING source_topic, source_partition, source_offset, outcome, lateness_ms
+       ), written AS (
+         SELECT source_topic, source_partition, source_offset, outcome, lateness_ms
+           FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
          UNION ALL
-         SELECT source_partition, outcome, count(*) FROM redone GROUP BY 1, 2
+         SELECT * FROM redone
+       ), minute_counts AS (
+         -- processed_at defaults to now(), the transaction's start: the same minute as here.
+         INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
+         SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*) FROM written GROUP BY 3, 4
+         ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count
+       ), ten_second_counts AS (
+         INSERT INTO outcome_rollup_10s (pipeline, bucket, outcome, count)
+         SELECT $1, date_bin('10 seconds', now(), timestamptz 'epoch'), outcome, count(*) FROM written GROUP BY 3
+         ON CONFLICT ON CONSTRAINT pk_outcome_rollup_10s DO UPDATE SET count = outcome_rollup_10s.count + EXCLUDED.count
        )
-       -- processed_at defaults to now(), the transaction's start: the same minute as here.
-       INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
-       SELECT $1, date_trunc('minute', now()), source_partition, outcome, sum(n) FROM counts GROUP BY 2, 3, 4
-       ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count`,
-      [this.pipeline.name, this.pipeline.version, JSON.stringify(audit), progress?.toString() ?? null],
+       INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
+       SELECT $1, date_trunc('minute', now()), source_topic, source_partition, outcome = 'late',
+              ${LATENESS_BUCKET_SQL}, count(*)
+         FROM written
+        WHERE lateness_ms > 0 AND outcome IN ('unique', 'duplicate', 'late') AND source_offset <> ALL($5::bigint[])
+        GROUP BY 3, 4, 5, 6
+       ON CONFLICT ON CONSTRAINT pk_lateness_rollup DO UPDATE SET count = lateness_rollup.count + EXCLUDED.count`,
+      [
+        this.pipeline.name,
+        this.pipeline.version,
+        JSON.stringify(audit),
+        progress?.toString() ?? null,
+        [...replayed],
+      ],
     );
     const dlq = decisions.flatMap((d) => {
       if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];

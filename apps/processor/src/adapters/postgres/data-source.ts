@@ -11,6 +11,7 @@ import { AccessControl1764000000006 } from './migrations/1764000000006-access-co
 import { DlqTriageAndPipelineTopics1764000000007 } from './migrations/1764000000007-dlq-triage-and-pipeline-topics';
 import { DlqReplay1764000000008 } from './migrations/1764000000008-dlq-replay';
 import { DlqGroupStats1764000000009 } from './migrations/1764000000009-dlq-group-stats';
+import { AuditPartitionsAndInsightRollups1764000000010 } from './migrations/1764000000010-audit-partitions-and-insight-rollups';
 
 /** The schema changes only through these migrations (`synchronize` stays off). */
 export const MIGRATIONS = [
@@ -24,6 +25,7 @@ export const MIGRATIONS = [
   DlqTriageAndPipelineTopics1764000000007,
   DlqReplay1764000000008,
   DlqGroupStats1764000000009,
+  AuditPartitionsAndInsightRollups1764000000010,
 ];
 
 /**

@@ -77,10 +77,11 @@ export function backfillIdOf(livePipeline: string, pipeline: string): string | n
 }
 
 /**
- * Lineage reads of the audit (docs/adr/0007: one repository per feature). Only the existing indexes
- * of event_audit are used (it is the hot write path): ix_event_audit_event_id for a search by
- * event id, uq_event_audit_coordinates for one by coordinates. Every read is scoped to the live
- * pipeline and its backfills' namespaces.
+ * Lineage reads of the audit (docs/adr/0007: one repository per feature). Only the write path's
+ * own indexes of event_audit are used (it is the hot write path; each day partition has them):
+ * ix_event_audit_event_id for a search by event id, ix_event_audit_dedup_key by dedup key,
+ * ix_event_audit_coordinates by coordinates. Every read is scoped to the live pipeline and its
+ * backfills' namespaces.
  */
 @Injectable()
 export class LineageRepository {
@@ -107,9 +108,29 @@ export class LineageRepository {
   }
 
   /**
+   * Every record whose (first) dedup key is `dedupKey`, oldest first, at most `limit`: the
+   * dedup_key index finds them, as the event_id one does for `byEventId`.
+   */
+  async byDedupKey(pipeline: string, dedupKey: string, limit: number): Promise<OccurrencePage> {
+    const rows: OccurrenceRow[] = await this.dataSource.query(
+      `WITH found AS (
+         SELECT * FROM event_audit
+          WHERE dedup_key = $2 AND (pipeline = $1 OR pipeline LIKE $3)
+          ORDER BY processed_at, id
+          LIMIT $4)
+       ${LINKED}`,
+      [pipeline, dedupKey, `${likeLiteral(pipeline)}.backfill.%`, limit + 1],
+    );
+    return {
+      occurrences: rows.slice(0, limit).map((r) => toOccurrence(pipeline, r)),
+      truncated: rows.length > limit,
+    };
+  }
+
+  /**
    * The records decided at these coordinates (the live pipeline's, and each backfill's that read
    * them: one per namespace), oldest first. The namespaces are listed from backfill_job, so each is
-   * a point lookup on uq_event_audit_coordinates rather than a LIKE scan of the audit.
+   * a point lookup on ix_event_audit_coordinates rather than a LIKE scan of the audit.
    */
   async atCoordinates(pipeline: string, at: LineageCoordinates, limit: number): Promise<OccurrencePage> {
     const rows: OccurrenceRow[] = await this.dataSource.query(

@@ -30,13 +30,23 @@ export class LineageService {
     if (target.kind === 'event') {
       const page = await this.repository.byEventId(pipeline, target.eventId, limit);
       return {
-        query: { eventId: target.eventId, coordinates: null, limit },
+        query: { eventId: target.eventId, dedupKey: null, coordinates: null, limit },
         eventId: target.eventId,
         ...page,
       };
     }
+    if (target.kind === 'dedup-key') {
+      // Records share a dedup key without sharing an event id (composite keys, content hashes):
+      // the answer names the first one's id.
+      const page = await this.repository.byDedupKey(pipeline, target.dedupKey, limit);
+      return {
+        query: { eventId: null, dedupKey: target.dedupKey, coordinates: null, limit },
+        eventId: page.occurrences.find((o) => o.eventId !== null)?.eventId ?? null,
+        ...page,
+      };
+    }
     const { coordinates } = target;
-    const echo = { eventId: null, coordinates, limit };
+    const echo = { eventId: null, dedupKey: null, coordinates, limit };
     const here = await this.repository.atCoordinates(pipeline, coordinates, limit);
     const eventId = here.occurrences.find((o) => o.eventId !== null)?.eventId ?? null;
     if (eventId === null) return { query: echo, eventId: null, ...here };

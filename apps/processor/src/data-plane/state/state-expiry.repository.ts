@@ -130,6 +130,33 @@ export class StateExpiryRepository {
     };
   }
 
+  /**
+   * The audit's day partitions (migration 1764000000010): creates the next days' and drops those
+   * wholly older than `retentionDays`. Returns the dropped partitions' names.
+   */
+  async maintainAudit(retentionDays: number): Promise<string[]> {
+    const rows: { name: string }[] = await this.dataSource.query(
+      `SELECT dedup_audit_maintain AS name FROM dedup_audit_maintain($1)`,
+      [retentionDays],
+    );
+    return rows.map((r) => r.name);
+  }
+
+  /**
+   * Bounds the console's rollups: the 10-s outcome counts are read for the last 15 minutes only and
+   * kept an hour; the lateness and health rows are read for up to 7 days and kept 8. The per-minute
+   * outcome counts (a few rows per minute) are kept with the audit.
+   */
+  async pruneRollups(pipeline: string, auditRetentionDays: number): Promise<void> {
+    await this.dataSource.query(
+      `WITH a AS (DELETE FROM outcome_rollup_10s WHERE pipeline = $1 AND bucket < now() - interval '1 hour'),
+            b AS (DELETE FROM lateness_rollup WHERE pipeline = $1 AND minute < now() - interval '8 days'),
+            c AS (DELETE FROM health_minute WHERE pipeline = $1 AND minute < now() - interval '8 days')
+       DELETE FROM outcome_rollup WHERE pipeline = $1 AND minute < now() - make_interval(days => greatest($2::int, 8))`,
+      [pipeline, auditRetentionDays],
+    );
+  }
+
   /** Folds the DLQ statistics' deltas into their tables (dlq_stats_compact, migration 1764000000009). */
   async compactDlqStats(): Promise<void> {
     await this.dataSource.query('SELECT dlq_stats_compact()');

@@ -6,6 +6,8 @@ import { MetricsService } from '../../platform/metrics/metrics.service';
 import { StateExpiryRepository } from './state-expiry.repository';
 
 const DELETE_BATCH = 5_000;
+/** The audit's partitions and the rollups' retention need looking after far less often than state. */
+const HOUSEKEEPING_INTERVAL_MS = 10 * 60_000;
 
 /**
  * Removes expired dedup state in bulk, off the hot path, and reports the state size. Deleting a state
@@ -19,6 +21,7 @@ export class StateExpiryService implements OnApplicationShutdown {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private readonly log: JsonLogger;
+  private lastHousekeeping = Number.NEGATIVE_INFINITY;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -67,11 +70,31 @@ export class StateExpiryService implements OnApplicationShutdown {
       const dlq = await this.repository.dlqSummary(this.config.pipeline.name);
       this.metrics.setDlq(dlq);
       if (total > 0) this.log.write('debug', 'expired state removed', { deleted: total });
+      await this.housekeeping();
     } catch (error) {
       // A failed sweep only delays clean-up; the next tick tries again.
       this.log.write('warn', 'state expiry sweep failed', { error: String(error) });
     }
     return total;
+  }
+
+  /**
+   * At most every 10 minutes (and at the first sweep): the audit's day partitions (the next days
+   * created, those past AUDIT_RETENTION_DAYS dropped) and the console rollups' retention.
+   */
+  async housekeeping(force = false): Promise<string[]> {
+    const now = Date.now();
+    if (!force && now - this.lastHousekeeping < HOUSEKEEPING_INTERVAL_MS) return [];
+    this.lastHousekeeping = now;
+    const dropped = await this.repository.maintainAudit(this.config.audit.retentionDays);
+    if (dropped.length > 0) {
+      this.log.write('info', 'audit partitions past retention dropped', {
+        partitions: dropped,
+        retentionDays: this.config.audit.retentionDays,
+      });
+    }
+    await this.repository.pruneRollups(this.config.pipeline.name, this.config.audit.retentionDays);
+    return dropped;
   }
 
   /** Approximate mode's share of the sweep; also clears stripes a previous configuration left. */

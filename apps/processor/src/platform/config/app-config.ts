@@ -63,6 +63,13 @@ const envSchema = z.object({
     .nonnegative('must be 0 (off) or more entries')
     .max(10_000_000, 'must be at most 10000000 entries')
     .default(50_000),
+  /** Days of audit rows kept: older day partitions are dropped whole (docs/adr/0010). */
+  AUDIT_RETENTION_DAYS: z.coerce
+    .number()
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(3_650, 'must be at most 3650 days')
+    .default(14),
   /** How often each instance's backfill supervisor looks at the jobs (docs/backfills.md). */
   BACKFILL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(60_000).default(2_000),
   /** A backfill's rate limit when its request names none: events/s per processor instance. */
@@ -116,6 +123,8 @@ export interface AppConfig {
   readonly semantics: PipelineSemantics;
   /** The Bloom filter layout when `semantics.approximate` is set (docs/adr/0005), else null. */
   readonly approximate: ApproximateLayout | null;
+  /** Audit rows older than this many days are dropped with their day partition. */
+  readonly audit: { readonly retentionDays: number };
   readonly state: {
     readonly expiryIntervalMs: number;
     /** Entries of the in-memory state cache in front of Postgres; 0 disables it. */
@@ -174,6 +183,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
     semantics,
     approximate,
+    audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
     state: { expiryIntervalMs: e.STATE_EXPIRY_INTERVAL_MS, cacheSize: e.STATE_CACHE_SIZE },
     backfill: {
       pollIntervalMs: e.BACKFILL_POLL_INTERVAL_MS,

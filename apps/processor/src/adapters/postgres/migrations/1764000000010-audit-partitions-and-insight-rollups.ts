@@ -1,0 +1,178 @@
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * The on-call console's data (issue 15; docs/adr/0010):
+ * - event_audit becomes a table partitioned by day of processed_at (UTC), so retention drops whole
+ *   partitions (`dedup_audit_maintain`, called by the housekeeping sweep: it also creates the
+ *   partitions of the next days) instead of deleting rows. A partitioned table cannot hold a unique
+ *   constraint without the partition key, so the coordinates' uniqueness moves from a constraint to
+ *   the write path (a batch writes only coordinates above its partition's progress plainly; a
+ *   re-decided one replaces its row: dedup.repository.ts), with a plain index on the coordinates. A
+ *   dedup-key index serves lineage by dedup key; the processed_at index goes (the partitions are the
+ *   time index). A default partition takes any row outside the created days (a clock far off), so an
+ *   insert never fails for want of a partition. Existing rows are moved over.
+ * - outcome_rollup_10s: outcomes per 10 s, for the overview's last 15 minutes (kept 1 hour).
+ * - lateness_rollup: valid records behind the pipeline watermark per minute, input partition,
+ *   kept-or-late and log bucket of their lateness (2^(1/16) apart), for the lateness distribution.
+ * - health_minute: what each processor instance samples every 10 s (transactions, fencing,
+ *   rebalances, end-to-end latency histogram, consumer lag, DLQ depth), per minute.
+ */
+export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationInterface {
+  name = 'AuditPartitionsAndInsightRollups1764000000010';
+
+  public async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE event_audit RENAME TO event_audit_unpartitioned`);
+    await queryRunner.query(
+      `ALTER TABLE event_audit_unpartitioned RENAME CONSTRAINT pk_event_audit TO pk_event_audit_unpartitioned`,
+    );
+    await queryRunner.query(
+      `ALTER TABLE event_audit_unpartitioned RENAME CONSTRAINT uq_event_audit_coordinates TO uq_event_audit_unpartitioned_coordinates`,
+    );
+    await queryRunner.query(
+      `ALTER INDEX ix_event_audit_event_id RENAME TO ix_event_audit_unpartitioned_event_id`,
+    );
+    await queryRunner.query(
+      `ALTER INDEX ix_event_audit_processed_at RENAME TO ix_event_audit_unpartitioned_processed_at`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE event_audit (
+        LIKE event_audit_unpartitioned INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING GENERATED
+      ) PARTITION BY RANGE (processed_at)`);
+    await queryRunner.query(`CREATE TABLE event_audit_default PARTITION OF event_audit DEFAULT`);
+    await queryRunner.query(`
+      CREATE FUNCTION dedup_audit_partition_name(day date) RETURNS text LANGUAGE sql IMMUTABLE AS
+        $$ SELECT 'event_audit_p' || to_char(day, 'YYYYMMDD') $$`);
+    await queryRunner.query(`
+      CREATE FUNCTION dedup_audit_ensure_partition(day date) RETURNS boolean LANGUAGE plpgsql AS $$
+      DECLARE
+        name text := dedup_audit_partition_name(day);
+      BEGIN
+        IF to_regclass(name) IS NOT NULL THEN RETURN false; END IF;
+        EXECUTE format(
+          'CREATE TABLE %I PARTITION OF event_audit FOR VALUES FROM (%L) TO (%L)',
+          name, (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
+        RETURN true;
+      END $$`);
+    // Partitions for every day the existing rows cover, and today and the next three.
+    await queryRunner.query(`
+      SELECT dedup_audit_ensure_partition(d::date)
+        FROM generate_series(
+               least((SELECT min(processed_at) FROM event_audit_unpartitioned) AT TIME ZONE 'UTC', now() AT TIME ZONE 'UTC')::date,
+               (now() AT TIME ZONE 'UTC')::date + 3,
+               interval '1 day') AS d`);
+    /*
+     * Retention and look-ahead, one call: creates the partitions of today and the next `ahead` days,
+     * drops the day partitions wholly older than `retention_days`, and deletes the default
+     * partition's rows older than that (normally none). Serialized by an advisory lock (every
+     * instance's sweep calls it); a lock it would wait on for long is given up (lock_timeout) and
+     * tried again at the next sweep, so the hot path never queues behind it. Returns the dropped
+     * partitions' names.
+     */
+    await queryRunner.query(`
+      CREATE FUNCTION dedup_audit_maintain(retention_days integer, ahead integer DEFAULT 3)
+        RETURNS SETOF text LANGUAGE plpgsql AS $$
+      DECLARE
+        today date := (now() AT TIME ZONE 'UTC')::date;
+        cutoff timestamptz := now() - make_interval(days => retention_days);
+        part record;
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(hashtext('dedup_audit_maintain')) THEN RETURN; END IF;
+        PERFORM set_config('lock_timeout', '2s', true);
+        FOR d IN 0..ahead LOOP
+          PERFORM dedup_audit_ensure_partition(today + d);
+        END LOOP;
+        FOR part IN
+          SELECT c.relname::text AS name,
+                 to_date(substring(c.relname FROM 'event_audit_p(\\d{8})$'), 'YYYYMMDD') AS day
+            FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+           WHERE i.inhparent = 'event_audit'::regclass AND c.relname ~ '^event_audit_p\\d{8}$'
+        LOOP
+          IF ((part.day + 1)::timestamp AT TIME ZONE 'UTC') <= cutoff THEN
+            EXECUTE format('DROP TABLE %I', part.name);
+            RETURN NEXT part.name;
+          END IF;
+        END LOOP;
+        DELETE FROM event_audit_default WHERE processed_at < cutoff;
+      END $$`);
+    await queryRunner.query(`
+      INSERT INTO event_audit OVERRIDING SYSTEM VALUE SELECT * FROM event_audit_unpartitioned`);
+    await queryRunner.query(`
+      SELECT setval(pg_get_serial_sequence('event_audit', 'id'),
+                    greatest((SELECT max(id) FROM event_audit_unpartitioned), 1))`);
+    await queryRunner.query(`DROP TABLE event_audit_unpartitioned`);
+    await queryRunner.query(
+      `CREATE INDEX ix_event_audit_coordinates ON event_audit (pipeline, source_topic, source_partition, source_offset)`,
+    );
+    await queryRunner.query(`CREATE INDEX ix_event_audit_event_id ON event_audit (event_id)`);
+    await queryRunner.query(`CREATE INDEX ix_event_audit_dedup_key ON event_audit (dedup_key)`);
+
+    await queryRunner.query(`
+      CREATE TABLE outcome_rollup_10s (
+        pipeline  text        NOT NULL,
+        bucket    timestamptz NOT NULL,
+        outcome   text        NOT NULL,
+        count     bigint      NOT NULL,
+        CONSTRAINT pk_outcome_rollup_10s PRIMARY KEY (pipeline, bucket, outcome)
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE lateness_rollup (
+        pipeline          text        NOT NULL,
+        minute            timestamptz NOT NULL,
+        source_topic      text        NOT NULL,
+        source_partition  integer     NOT NULL,
+        late              boolean     NOT NULL,
+        bucket            smallint    NOT NULL,
+        count             bigint      NOT NULL,
+        CONSTRAINT pk_lateness_rollup PRIMARY KEY (pipeline, minute, source_topic, source_partition, late, bucket)
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE health_minute (
+        pipeline             text             NOT NULL,
+        minute               timestamptz      NOT NULL,
+        instance             text             NOT NULL,
+        tx_committed         bigint           NOT NULL DEFAULT 0,
+        tx_aborted           bigint           NOT NULL DEFAULT 0,
+        fenced               bigint           NOT NULL DEFAULT 0,
+        rebalances           bigint           NOT NULL DEFAULT 0,
+        -- Non-cumulative counts per end-to-end latency bucket (bounds: the processor's histogram).
+        latency_counts       bigint[]         NOT NULL DEFAULT '{}',
+        consumer_lag         bigint,
+        dlq_open             bigint,
+        dlq_oldest_age_s     double precision,
+        sampled_at           timestamptz      NOT NULL,
+        CONSTRAINT pk_health_minute PRIMARY KEY (pipeline, minute, instance)
+      )`);
+  }
+
+  public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE health_minute`);
+    await queryRunner.query(`DROP TABLE lateness_rollup`);
+    await queryRunner.query(`DROP TABLE outcome_rollup_10s`);
+    await queryRunner.query(`ALTER TABLE event_audit RENAME TO event_audit_partitioned`);
+    await queryRunner.query(
+      `ALTER INDEX ix_event_audit_event_id RENAME TO ix_event_audit_partitioned_event_id`,
+    );
+    await queryRunner.query(`
+      CREATE TABLE event_audit (
+        LIKE event_audit_partitioned INCLUDING DEFAULTS INCLUDING IDENTITY INCLUDING CONSTRAINTS INCLUDING GENERATED,
+        CONSTRAINT pk_event_audit PRIMARY KEY (id)
+      )`);
+    await queryRunner.query(`
+      INSERT INTO event_audit OVERRIDING SYSTEM VALUE
+      SELECT DISTINCT ON (pipeline, source_topic, source_partition, source_offset) *
+        FROM event_audit_partitioned
+       ORDER BY pipeline, source_topic, source_partition, source_offset, processed_at DESC`);
+    await queryRunner.query(`
+      SELECT setval(pg_get_serial_sequence('event_audit', 'id'),
+                    greatest((SELECT max(id) FROM event_audit_partitioned), 1))`);
+    await queryRunner.query(`DROP TABLE event_audit_partitioned`);
+    await queryRunner.query(`DROP FUNCTION dedup_audit_maintain(integer, integer)`);
+    await queryRunner.query(`DROP FUNCTION dedup_audit_ensure_partition(date)`);
+    await queryRunner.query(`DROP FUNCTION dedup_audit_partition_name(date)`);
+    await queryRunner.query(`
+      ALTER TABLE event_audit ADD CONSTRAINT uq_event_audit_coordinates
+        UNIQUE (pipeline, source_topic, source_partition, source_offset)`);
+    await queryRunner.query(`CREATE INDEX ix_event_audit_event_id ON event_audit (event_id)`);
+    await queryRunner.query(`CREATE INDEX ix_event_audit_processed_at ON event_audit (processed_at)`);
+  }
+}
