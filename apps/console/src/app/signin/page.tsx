@@ -1,8 +1,11 @@
 import type { Metadata } from 'next';
+import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import { currentSession } from '../../auth';
 import { config } from '../../lib/server/config';
 import { safeCallbackUrl, signInMessage } from '../../lib/sign-in-messages';
+import { parseTheme, THEME_COOKIE } from '../../lib/theme';
+import { ThemeToggle } from '../theme-toggle';
 import { signInWithOidc } from './actions';
 import { PasswordForm } from './password-form';
 
@@ -21,6 +24,7 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
   if ((await currentSession()) !== null) redirect(callbackUrl);
   const c = config();
   const error = signInMessage(first(query['error']), first(query['code']));
+  const theme = parseTheme((await cookies()).get(THEME_COOKIE)?.value);
   return (
     <main className="signin">
       <h1 className="title">Dedup operator</h1>
@@ -44,6 +48,9 @@ export default async function SignInPage({ searchParams }: SignInPageProps) {
           </button>
         </form>
       )}
+      <div className="signin-theme">
+        <ThemeToggle initial={theme} />
+      </div>
     </main>
   );
 }
