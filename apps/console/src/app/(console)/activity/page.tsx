@@ -14,6 +14,7 @@ import {
   type SearchParams,
 } from '../../../lib/activity-query';
 import { callApi } from '../../../lib/server/api-client';
+import { throwIfProcessorUnavailable } from '../../../lib/server/page-errors';
 import { requirePageSession } from '../../../lib/server/page-session';
 import { LocalTime } from '../../local-time';
 
@@ -31,6 +32,8 @@ export default async function ActivityPage({ searchParams }: ActivityPageProps) 
   const caller = await requirePageSession();
   const { query, problems } = parseActivityQuery(await searchParams);
   const answer = await callApi(caller, 'actions.list', { query }, { what: 'actions', timeoutMs: 3000 });
+  // The processor not answering: the section's error boundary, with Retry (error.tsx).
+  throwIfProcessorUnavailable([answer]);
   return (
     <>
       <h1 className="title">Activity</h1>

@@ -15,6 +15,7 @@ import {
 } from '../../../lib/dlq-view';
 import type { ProcessorResult } from '../../../lib/server/api-client';
 import { dlqGroups, getDlqRecord, listDlq, listReplays } from '../../../lib/server/dlq-client';
+import { throwIfProcessorUnavailable } from '../../../lib/server/page-errors';
 import { can, requirePageSession } from '../../../lib/server/page-session';
 import { DiscardFeedback } from './discard-feedback';
 import { DlqFilters } from './dlq-filters';
@@ -51,6 +52,8 @@ export default async function DlqPage({ searchParams }: DlqPageProps) {
     view.id === undefined ? null : getDlqRecord(caller, view.id),
     listReplays(caller),
   ]);
+  // Nothing read at all: the section's error boundary says so, with Retry (error.tsx).
+  throwIfProcessorUnavailable([groups, records, replays]);
   const nowMs = Date.now();
   const groupList = groups.ok ? groups.value.groups : [];
   const causes = Object.fromEntries(groupList.map((g) => [g.fingerprint, g.cause]));

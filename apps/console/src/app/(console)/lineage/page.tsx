@@ -21,6 +21,7 @@ import { replayRunHref } from '../../../lib/replay-view';
 import { config } from '../../../lib/server/config';
 import { partitionHref } from '../../../lib/watermarks-view';
 import { searchLineage } from '../../../lib/server/lineage-client';
+import { throwIfProcessorUnavailable } from '../../../lib/server/page-errors';
 import { requirePageSession } from '../../../lib/server/page-session';
 import { LocalTime } from '../../local-time';
 
@@ -42,6 +43,8 @@ export default async function LineagePage({ searchParams }: LineagePageProps) {
   const caller = await requirePageSession();
   const search = parseLineageSearch(await searchParams);
   const answer = search.kind === 'search' ? await searchLineage(caller, search.query) : null;
+  // The processor not answering: the section's error boundary, with Retry (error.tsx).
+  if (answer !== null) throwIfProcessorUnavailable([answer]);
   const traceTemplate = config().traceUrlTemplate;
   return (
     <>
