@@ -1,15 +1,14 @@
+import { LoadingStatus, SkeletonForm, SkeletonLede, SkeletonTable } from '../../skeletons';
+
+/** The Activity page's shape: the filters, then the log's table. */
 export default function Loading() {
   return (
     <>
       <h1 className="title">Activity</h1>
-      <p className="muted" role="status">
-        Reading the action log…
-      </p>
-      <div className="panel activity-skeleton stale" aria-hidden="true">
-        {[0, 1, 2, 3, 4].map((row) => (
-          <div key={row} className="activity-skeleton-row" />
-        ))}
-      </div>
+      <SkeletonLede />
+      <LoadingStatus>Reading the action log…</LoadingStatus>
+      <SkeletonForm fields={5} label="filters" />
+      <SkeletonTable columns={['When', 'Who', 'Action', 'Target', 'Result', 'Status', 'Error']} rows={6} />
     </>
   );
 }

@@ -155,9 +155,7 @@ function ActionsPage({ actions, nextCursor, query }: ActionsPageProps) {
   return (
     <>
       {actions.length === 0 ? (
-        <p className="panel activity-empty" data-testid="activity-empty">
-          No actions match these filters.
-        </p>
+        <NoActions filtered={isFiltered(query)} />
       ) : (
         <div className="table-scroll">
           <table className="table activity-table" aria-label="Operator actions">
@@ -241,5 +239,32 @@ function ActionRow({ action }: { action: OperatorAction }) {
       <td className="activity-id">{action.requestId ?? '–'}</td>
       <td className="activity-id">{action.traceId ?? '–'}</td>
     </tr>
+  );
+}
+
+function isFiltered(query: ActivityQuery): boolean {
+  return [query.actor, query.action, query.result, query.from, query.to].some((v) => v !== undefined);
+}
+
+/** Nothing logged, or nothing that matches: what would be here, and the way back to everything. */
+function NoActions({ filtered }: { filtered: boolean }) {
+  return (
+    <div className="panel empty-state activity-empty" data-testid="activity-empty">
+      {filtered ? (
+        <p>
+          No actions match these filters. <Link href={ACTIVITY_PATH}>Clear the filters</Link> to see every
+          action, newest first.
+        </p>
+      ) : (
+        <>
+          <h2 className="empty-state-title">No actions logged yet</h2>
+          <p>
+            Every change made from the console or the API lands here, allowed, refused or failed: backfills
+            started, paused or cancelled, DLQ records replayed or discarded, and their previews, with who made
+            them and the processor&rsquo;s answer; and what the processor did on its own.
+          </p>
+        </>
+      )}
+    </div>
   );
 }

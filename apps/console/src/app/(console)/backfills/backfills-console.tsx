@@ -89,7 +89,7 @@ export function BackfillsConsole({
         {jobs === null ? (
           <p className="muted">–</p>
         ) : jobs.length === 0 ? (
-          <p className="muted">No backfills yet.{canOperate ? ' Create one below.' : ''}</p>
+          <NoBackfills canOperate={canOperate} />
         ) : (
           jobs.map((job) =>
             job.id === null ? null : (
@@ -112,5 +112,36 @@ export function BackfillsConsole({
         </p>
       )}
     </>
+  );
+}
+
+/** What a backfill is for, and where to start one (operators) or who can (viewers). */
+function NoBackfills({ canOperate }: { canOperate: boolean }) {
+  return (
+    <div className="panel empty-state" data-testid="backfills-empty">
+      <h3 className="empty-state-title">No backfills yet</h3>
+      <p>
+        A backfill re-runs the dedup pipeline over a past range of a topic, by record time or by offsets, into
+        a topic of its own: after a fix to the event contract or a key strategy, or to rebuild an output a
+        consumer lost. It runs rate-limited, with its own dedup state; the live pipeline is not touched.
+      </p>
+      {canOperate ? (
+        <p>
+          <a
+            href="#bf-target"
+            className="button"
+            // The fragment scrolls; the field also takes focus, so typing starts there.
+            onClick={() => document.getElementById('bf-target')?.focus()}
+          >
+            Start one
+          </a>{' '}
+          <span className="muted">
+            with the form below: Preview shows what it would read, and creates nothing.
+          </span>
+        </p>
+      ) : (
+        <p className="muted">Starting one needs the operator role.</p>
+      )}
+    </div>
   );
 }

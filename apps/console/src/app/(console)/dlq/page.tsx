@@ -4,6 +4,7 @@ import Link from 'next/link';
 import {
   closeRecordHref,
   dlqFormValues,
+  dlqHref,
   listQuery,
   newestHref,
   olderHref,
@@ -94,9 +95,7 @@ export default async function DlqPage({ searchParams }: DlqPageProps) {
                 <strong>Could not read the groups.</strong> {groups.error.message}
               </div>
             ) : groupList.length === 0 ? (
-              <p className="panel activity-empty" data-testid="dlq-groups-empty">
-                No {view.status} records.
-              </p>
+              <NoGroups view={view} />
             ) : (
               <DlqGroupsTable groups={groupList} view={view} canOperate={canOperate} />
             )}
@@ -118,7 +117,14 @@ export default async function DlqPage({ searchParams }: DlqPageProps) {
               </div>
             ) : records.value.records.length === 0 ? (
               <p className="panel activity-empty" data-testid="dlq-records-empty">
-                No records match these filters.
+                {Object.keys(view.filters).length === 0 ? (
+                  `No ${view.status} records.`
+                ) : (
+                  <>
+                    No {view.status} records match these filters.{' '}
+                    <Link href={dlqHref({ status: view.status, filters: {} })}>Clear the filters</Link>
+                  </>
+                )}
               </p>
             ) : (
               <DlqRecordsTable
@@ -181,5 +187,26 @@ function StatusSwitch({ view }: { view: DlqView }) {
         </Link>
       ))}
     </nav>
+  );
+}
+
+/** No group in this status: for open records, what would land here; for others, where to look. */
+function NoGroups({ view }: { view: DlqView }) {
+  return (
+    <div className="panel empty-state activity-empty" data-testid="dlq-groups-empty">
+      <h3 className="empty-state-title">No {view.status} records</h3>
+      {view.status === 'open' ? (
+        <p>
+          Nothing waits for triage. A record lands here when the pipeline cannot process it: a value that is
+          not JSON, one that breaks the event contract, or a failure that outlasted the retries. They are
+          grouped by cause, largest group first, to replay once the cause is fixed or to discard.
+        </p>
+      ) : (
+        <p>
+          <Link href={dlqHref({ status: 'open', filters: {} })}>The open records</Link> are the ones waiting
+          for triage.
+        </p>
+      )}
+    </div>
   );
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { single, type SearchParams } from '../../../lib/search-params';
 import { requirePageSession } from '../../../lib/server/page-session';
 import { fetchWatermarks } from '../../../lib/server/watermarks-client';
 import { WatermarksLive } from './watermarks-live';
@@ -13,9 +14,13 @@ export const dynamic = 'force-dynamic';
  * the log, whether it is idle, and who consumes it; and the partition holding the pipeline
  * watermark back, marked. Rules: docs/semantics.md.
  */
-export default async function WatermarksPage() {
+export default async function WatermarksPage({ searchParams }: { searchParams: Promise<SearchParams> }) {
   const caller = await requirePageSession();
-  const first = await fetchWatermarks(caller);
+  // Another page's link names the record's topic (`?topic=…#p-3`): said so when it is not the input.
+  const [first, askedTopic] = await Promise.all([
+    fetchWatermarks(caller),
+    searchParams.then((params) => single(params, 'topic') ?? null),
+  ]);
   return (
     <>
       <h1 className="title">Watermarks</h1>
@@ -25,6 +30,7 @@ export default async function WatermarksPage() {
       <WatermarksLive
         initial={first.ok ? first.value : null}
         initialError={first.ok ? null : first.error.message}
+        askedTopic={askedTopic}
       />
     </>
   );

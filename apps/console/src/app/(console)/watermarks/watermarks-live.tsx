@@ -7,6 +7,7 @@ import {
   durationText,
   heldBackText,
   lagText,
+  otherTopicNote,
   ownerText,
   partitionAnchor,
   pipelineLagMs,
@@ -23,10 +24,12 @@ interface WatermarksLiveProps {
   /** The server-rendered first answer, or null when the processor could not be read. */
   initial: WatermarksResponse | null;
   initialError: string | null;
+  /** The topic a link from another page named, or null. */
+  askedTopic: string | null;
 }
 
 /** The pipeline watermark and one row per input partition, refreshed while the page is open. */
-export function WatermarksLive({ initial, initialError }: WatermarksLiveProps) {
+export function WatermarksLive({ initial, initialError, askedTopic }: WatermarksLiveProps) {
   const [data, setData] = useState<WatermarksResponse | null>(initial);
   const [error, setError] = useState<string | null>(initialError);
 
@@ -53,14 +56,28 @@ export function WatermarksLive({ initial, initialError }: WatermarksLiveProps) {
             : 'Showing the last answer; retrying every 5 s.'}
         </div>
       )}
-      {data !== null && <Watermarks data={data} stale={stale} />}
+      {data !== null && <Watermarks data={data} stale={stale} askedTopic={askedTopic} />}
     </>
   );
 }
 
-function Watermarks({ data, stale }: { data: WatermarksResponse; stale: boolean }) {
+function Watermarks({
+  data,
+  stale,
+  askedTopic,
+}: {
+  data: WatermarksResponse;
+  stale: boolean;
+  askedTopic: string | null;
+}) {
+  const note = otherTopicNote(askedTopic, data.topic);
   return (
     <>
+      {note !== null && (
+        <div className="banner banner-warning" role="status" data-testid="other-topic">
+          {note}
+        </div>
+      )}
       <dl className="meta">
         <div>
           <dt>Pipeline</dt>
@@ -129,6 +146,16 @@ function Watermarks({ data, stale }: { data: WatermarksResponse; stale: boolean 
           </tbody>
         </table>
       </div>
+      {data.partitions.length === 0 && (
+        <div className="panel empty-state" data-testid="watermarks-empty">
+          <h2 className="empty-state-title">No input partitions yet</h2>
+          <p>
+            A row per partition of {data.topic} appears once the processor has read the topic&rsquo;s metadata
+            and joined its consumer group, usually within seconds of starting. If none appear, check that the
+            topic exists and that the processor is running (its logs name the assignment).
+          </p>
+        </div>
+      )}
       <p className="muted wm-note">
         A partition&apos;s watermark is its newest event time minus the out-of-orderness; the pipeline
         watermark is the lowest over active partitions, and never moves back. It is recomputed when a batch is
