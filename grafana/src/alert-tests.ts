@@ -130,6 +130,35 @@ export const ALERT_TESTS: readonly AlertTestCase[] = [
     ],
   },
   {
+    // From 10m, 6 of processor-2's 20 transactions a second abort (a broker failing its transactional
+    // requests); processor-1 commits all of its own. Per processor, 30 % against 10 %.
+    alert: 'DedupTransactionAborts',
+    interval: '1m',
+    series: [
+      series(METRIC.kafkaTransactionsTotal, { ...p1, result: 'committed' }, '0+1200x40'),
+      series(METRIC.kafkaTransactionsTotal, { ...p1, result: 'aborted' }, '0x40'),
+      series(METRIC.kafkaTransactionsTotal, { ...p2, result: 'committed' }, '0+1200x10 12840+840x29'),
+      series(METRIC.kafkaTransactionsTotal, { ...p2, result: 'aborted' }, '0x10 360+360x29'),
+    ],
+    checks: [
+      { at: '10m', firing: [] },
+      // Above the threshold from 11m, not yet for 5 minutes.
+      { at: '14m', firing: [] },
+      { at: '25m', firing: [{ labels: p2, value: '30%' }] },
+    ],
+  },
+  {
+    // Idle traffic: one transaction in six aborts, but that is one abort a minute (0.017/s), below
+    // the floor of 1 transaction/s the share is taken of (1.7 %): no storm.
+    alert: 'DedupTransactionAborts',
+    interval: '1m',
+    series: [
+      series(METRIC.kafkaTransactionsTotal, { ...p1, result: 'committed' }, '0+5x40'),
+      series(METRIC.kafkaTransactionsTotal, { ...p1, result: 'aborted' }, '0+1x40'),
+    ],
+    checks: [{ at: '30m', firing: [] }],
+  },
+  {
     // One of two processors stops answering scrapes at 11m.
     alert: 'DedupProcessorDown',
     interval: '1m',

@@ -10,6 +10,15 @@
 import { METRIC, SCRAPE_JOB } from './catalogue.ts';
 
 export type Severity = 'critical' | 'warning';
+
+/** The console's pages an alert can point at (apps/console/src/app/(console)). */
+export type ConsolePage =
+  | '/'
+  | `/watermarks${string}`
+  | `/lateness${string}`
+  | `/exactly-once${string}`
+  | `/dlq${string}`
+  | `/lineage${string}`;
 export type Comparison = '>' | '<';
 
 /** How an annotation prints the alert's value (Prometheus/Grafana template functions). */
@@ -37,6 +46,11 @@ export interface AlertDefinition {
   readonly summary: (t: TemplateVars) => string;
   readonly description: (t: TemplateVars) => string;
   /**
+   * The console page that explains the alert (path and optional anchor, from the alerting series'
+   * labels): the `console_url` annotation, under CONSOLE_BASE_URL. Runbooks start from it.
+   */
+  readonly consolePage: (t: TemplateVars) => ConsolePage;
+  /**
    * Grafana only: what a query that returns nothing means. Every signal but "processor down" is
    * empty only when there is nothing to judge (no traffic yet), which is fine.
    */
@@ -55,6 +69,20 @@ export const THRESHOLDS = {
   /** The triage SLA for DLQ records. */
   dlqOldestOpenSeconds: 24 * 3600,
   consumerLagRecords: 10_000,
+  /**
+   * Aborted share of a processor's Kafka transactions (5 min). Healthy, it is ~0: a transaction
+   * aborts only when its batch's Kafka commit fails (a broker hiccup, a fencing at a rebalance), and
+   * a deployment or rebalance aborts at most one per partition. One in ten for 5 minutes means
+   * batches are being redone all the time: throughput drops and consumer lag grows.
+   */
+  abortShare: 0.1,
+  /**
+   * ...of at least this many transactions per second (the share's denominator is never below it),
+   * so a single abort at idle traffic (1 of 3 transactions in 5 min) is not a storm: the alert needs
+   * at least 0.1 aborts/s (30 in 5 min). A processor that can commit nothing retries each batch 6
+   * times with backoff, about 0.4 aborts/s per partition: far above it.
+   */
+  abortShareFloorPerSecond: 1,
 } as const;
 
 /**
@@ -63,6 +91,23 @@ export const THRESHOLDS = {
  * regenerate.
  */
 export const RUNBOOK_BASE_URL = 'docs/runbooks';
+
+/** The console's address when CONSOLE_URL is not set (`npm start` serves it there). */
+export const DEFAULT_CONSOLE_URL = 'http://127.0.0.1:3000';
+
+/**
+ * Where the operator console is served, as the `console_url` annotation links it. Read from
+ * CONSOLE_URL when generate.ts runs: the committed files use the default, so regenerate with yours
+ * for a deployment (`CONSOLE_URL=https://dedup.example.com node grafana/src/generate.ts`).
+ */
+export function consoleBaseUrl(env: Readonly<Record<string, string | undefined>> = process.env): string {
+  const raw = env['CONSOLE_URL']?.trim() || DEFAULT_CONSOLE_URL;
+  const url = new URL(raw);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new Error(`CONSOLE_URL must be an http(s) address, not ${raw}`);
+  }
+  return raw.replace(/\/+$/, '');
+}
 
 /** Labels every alert carries, besides `severity`, for routing. */
 export const COMMON_LABELS = { service: 'dedup-operator' } as const;
@@ -88,6 +133,7 @@ export const ALERTS: readonly AlertDefinition[] = [
       `counts as ${THRESHOLDS.duplicateBaselineFloor * 100} %). Output stays correct (duplicates go to the ` +
       `duplicates topic), but something upstream is re-sending: a producer retry storm, a replay, a reset ` +
       `consumer group.`,
+    consolePage: () => '/',
     whenNoData: 'ok',
   },
   {
@@ -108,6 +154,7 @@ export const ALERTS: readonly AlertDefinition[] = [
       `State expiry waits for the watermark; if this partition holds the pipeline watermark back, late ` +
       `detection waits too. Old data from a producer, a partition that stopped sending, or a processor ` +
       `that is behind.`,
+    consolePage: (t) => `/watermarks#p-${t.label('partition')}`,
     whenNoData: 'ok',
   },
   {
@@ -124,6 +171,7 @@ export const ALERTS: readonly AlertDefinition[] = [
       `watermark than the allowed lateness and went to the late topic (threshold ` +
       `${THRESHOLDS.lateRatio * 100} %). Either allowed lateness or out-of-orderness is too small for this ` +
       `traffic, or one producer or partition is far behind the others.`,
+    consolePage: () => '/lateness',
     whenNoData: 'ok',
   },
   {
@@ -140,6 +188,7 @@ export const ALERTS: readonly AlertDefinition[] = [
       `The number of open dead-letter records grew by ${t.value} over the last hour (threshold ` +
       `${THRESHOLDS.dlqGrowthPerHour}). Records that fail validation (invalid) or processing (failed) ` +
       `arrive faster than they are triaged.`,
+    consolePage: () => '/dlq',
     whenNoData: 'ok',
   },
   {
@@ -154,6 +203,7 @@ export const ALERTS: readonly AlertDefinition[] = [
     description: (t) =>
       `A dead-letter record has been open for ${t.value}, longer than the triage SLA of ` +
       `${THRESHOLDS.dlqOldestOpenSeconds / 3600} h. Replay it, discard it with a reason, or resolve it.`,
+    consolePage: () => '/dlq',
     whenNoData: 'ok',
   },
   {
@@ -170,6 +220,30 @@ export const ALERTS: readonly AlertDefinition[] = [
       `${t.value} records are waiting on partition ${t.label('partition')} of ${t.label('topic')} ` +
       `(threshold ${THRESHOLDS.consumerLagRecords} for 10 minutes): the processor is not keeping up ` +
       `with this partition, or not consuming it at all.`,
+    consolePage: (t) => `/watermarks#p-${t.label('partition')}`,
+    whenNoData: 'ok',
+  },
+  {
+    name: 'DedupTransactionAborts',
+    // Per processor: each counts its own transactions (one per batch and per retry of a batch).
+    signal:
+      `sum without (result) (rate(${METRIC.kafkaTransactionsTotal}{result="aborted"}[5m]))` +
+      ` / clamp_min(sum without (result) (rate(${METRIC.kafkaTransactionsTotal}[5m])), ${THRESHOLDS.abortShareFloorPerSecond})`,
+    comparison: '>',
+    threshold: THRESHOLDS.abortShare,
+    for: '5m',
+    severity: 'warning',
+    valueFormat: 'percent',
+    summary: (t) => `${t.value} of the Kafka transactions of ${t.label('instance')} abort`,
+    description: (t) =>
+      `Over the last 5 minutes ${t.value} of the Kafka transactions of processor ${t.label('instance')} ` +
+      `were aborted (threshold ${THRESHOLDS.abortShare * 100} %, of at least ` +
+      `${THRESHOLDS.abortShareFloorPerSecond} transaction/s). Output stays exactly-once (an aborted ` +
+      `batch is decided again and re-committed), but batches are redone instead of moving on: ` +
+      `throughput drops and consumer lag grows. Brokers failing transactional requests, producers ` +
+      `fenced again and again (a rebalance loop, two processors with the same consumer group on ` +
+      `different configurations), or transactions outliving their timeout.`,
+    consolePage: () => '/exactly-once',
     whenNoData: 'ok',
   },
   {
@@ -187,6 +261,7 @@ export const ALERTS: readonly AlertDefinition[] = [
       `Prometheus cannot scrape this processor (an empty instance means no processor target is ` +
       `discovered at all). Its partitions move to the other members of the consumer group; with none ` +
       `left, nothing is deduplicated and consumer lag grows.`,
+    consolePage: () => '/',
     whenNoData: 'alerting',
   },
 ];
@@ -237,7 +312,7 @@ function valueTemplate(format: ValueFormat, target: TemplateTarget): string {
   }
 }
 
-/** summary, description and runbook_url as templates for Prometheus or Grafana. */
+/** summary, description, runbook_url and console_url as templates for Prometheus or Grafana. */
 export function alertAnnotations(alert: AlertDefinition, target: TemplateTarget): Record<string, string> {
   const vars: TemplateVars = {
     value: valueTemplate(alert.valueFormat, target),
@@ -263,5 +338,6 @@ function annotations(alert: AlertDefinition, vars: TemplateVars): Record<string,
     summary: alert.summary(vars),
     description: alert.description(vars),
     runbook_url: runbookUrl(alert),
+    console_url: `${consoleBaseUrl()}${alert.consolePage(vars)}`,
   };
 }
