@@ -146,10 +146,19 @@ function overviewRow(): AnyPanelBuilder[] {
 function outcomesRow(): AnyPanelBuilder[] {
   return [
     timeseries(
+      'Throughput',
+      'Input records decided per second, all outcomes, in total and per processor instance.',
+      'suffix: ev/s',
+      6,
+    ).targets([
+      query('A', `sum(rate(${events}[${R}]))`, 'total'),
+      query('B', `sum by (instance) (rate(${events}[${R}]))`, '{{instance}}'),
+    ]),
+    timeseries(
       'Events by outcome',
       'Input records decided per second, by outcome (counted when the Kafka transaction commits).',
       'suffix: ev/s',
-      12,
+      6,
     )
       .stacking(new StackingConfigBuilder().mode(StackingMode.Normal))
       .withTarget(query('A', `sum by (outcome) (rate(${events}[${R}]))`, '{{outcome}}')),
@@ -186,11 +195,18 @@ function eventTimeRow(): AnyPanelBuilder[] {
       query('A', `max by (topic, partition) (${METRIC.watermarkLagSeconds})`, '{{topic}} p{{partition}}'),
       query('B', `time() - max by (topic) (${METRIC.watermarkSeconds})`, '{{topic}} pipeline'),
     ]),
+    timeseries(
+      'Late events',
+      'Records decided late per second, per input topic: beyond the allowed lateness, sent to the ' +
+        'late topic instead of the output (the Late ratio panel is their share).',
+      'suffix: ev/s',
+      12,
+    ).withTarget(query('A', `sum by (topic) (rate(${events}{outcome="late"}[${R}]))`, '{{topic}}')),
     new HeatmapPanelBuilder()
       .title('Lateness distribution')
       .description('How far behind the pipeline watermark valid events arrived (0 when ahead of it).')
       .datasource(DATASOURCE)
-      .span(6)
+      .span(12)
       .height(8)
       .calculate(false)
       .rowsFrame(new RowsHeatmapOptionsBuilder().layout(HeatmapCellLayout.Le))
@@ -201,9 +217,17 @@ function eventTimeRow(): AnyPanelBuilder[] {
           PromQueryFormat.Heatmap,
         ),
       ),
-    timeseries('Lateness p50 / p99', 'Quantiles of the lateness histogram.', 's', 6).targets([
+    timeseries(
+      'Lateness percentiles',
+      'Quantiles of the lateness histogram (buckets 0.1 s to 1 h). Events ahead of the watermark count ' +
+        "as 0 here; the console's Lateness page takes its percentiles over the events behind it only.",
+      's',
+      12,
+    ).targets([
       query('A', quantile(0.5, METRIC.eventLatenessSeconds), 'p50'),
-      query('B', quantile(0.99, METRIC.eventLatenessSeconds), 'p99'),
+      query('B', quantile(0.9, METRIC.eventLatenessSeconds), 'p90'),
+      query('C', quantile(0.99, METRIC.eventLatenessSeconds), 'p99'),
+      query('D', quantile(0.999, METRIC.eventLatenessSeconds), 'p99.9'),
     ]),
   ];
 }
@@ -235,6 +259,16 @@ function backlogRow(): AnyPanelBuilder[] {
         'growth over 1 h',
       ),
     ]),
+    withAlertLine(
+      timeseries(
+        'Oldest open DLQ record',
+        `Age of the oldest open dead-letter record, by error type. Alert above the ` +
+          `${THRESHOLDS.dlqOldestOpenSeconds / 3600} h triage SLA.`,
+        's',
+        6,
+      ),
+      THRESHOLDS.dlqOldestOpenSeconds,
+    ).withTarget(query('A', `max without (instance) (${METRIC.dlqOldestOpenAgeSeconds})`, '{{error_type}}')),
     timeseries(
       'Open DLQ records by error type',
       "Which cause fills the DLQ; the console's Dead letters page groups them by message (docs/dlq.md).",
@@ -330,18 +364,85 @@ function latencyRow(): AnyPanelBuilder[] {
       'End-to-end latency',
       'Record timestamp (producer or broker) to its output committed.',
       's',
-      12,
+      24,
     ).targets([
       query('A', quantile(0.5, METRIC.endToEndLatencySeconds), 'p50'),
       query('B', quantile(0.99, METRIC.endToEndLatencySeconds), 'p99'),
       query('C', quantile(0.999, METRIC.endToEndLatencySeconds), 'p99.9'),
     ]),
+  ];
+}
+
+const tx = METRIC.kafkaTransactionsTotal;
+
+/** The console's Exactly-once page, as panels (docs/metrics.md, "Exactly-once health"). */
+function exactlyOnceRow(): AnyPanelBuilder[] {
+  return [
     timeseries(
       'Kafka transactions',
-      'Transactions (one per batch) by result. Aborted batches are re-delivered and decided again.',
+      'Kafka transactions per second by result: one per batch, and one more per retry of an aborted ' +
+        'one. An aborted batch is decided again and re-committed; its records never reach read_committed readers.',
       'suffix: tx/s',
       12,
-    ).withTarget(query('A', `sum by (result) (rate(${METRIC.kafkaTransactionsTotal}[${R}]))`, '{{result}}')),
+    ).withTarget(query('A', `sum by (result) (rate(${tx}[${R}]))`, '{{result}}')),
+    withAlertLine(
+      timeseries(
+        'Aborted transactions share',
+        `Aborted over all Kafka transactions, per processor instance. The abort alert fires above ` +
+          `${THRESHOLDS.abortShare * 100} % for 5 minutes (counted against at least ` +
+          `${THRESHOLDS.abortShareFloorPerSecond} transaction/s).`,
+        'percentunit',
+        12,
+      ),
+      THRESHOLDS.abortShare,
+    ).withTarget(
+      query(
+        'A',
+        `sum without (result) (rate(${tx}{result="aborted"}[${R}])) / sum without (result) (rate(${tx}[${R}]))`,
+        '{{instance}}',
+      ),
+    ),
+    timeseries(
+      'Producer fencing',
+      "Fencings per minute of each instance's transactional producers: another member took a partition " +
+        '(a few at a deployment or rebalance are zombie fencing at work), or a transaction timed out.',
+      'short',
+      6,
+    ).withTarget(
+      query('A', `sum by (instance) (rate(${METRIC.kafkaProducerFencedTotal}[${R}])) * 60`, '{{instance}}'),
+    ),
+    timeseries(
+      'Consumer group joins',
+      'Rebalances each instance took part in, per minute (its joins of the consumer group). Joins that ' +
+        'keep coming: members keep leaving (missed heartbeats, crashes, fenced batches).',
+      'short',
+      6,
+    ).withTarget(
+      query('A', `sum by (instance) (rate(${METRIC.consumerRebalancesTotal}[${R}])) * 60`, '{{instance}}'),
+    ),
+    timeseries(
+      'Output LSO lag',
+      'Per output partition: end offset minus last stable offset, probed every 10 s. Records of open ' +
+        'transactions, which read_committed readers wait for; briefly above 0 while a batch commits, ' +
+        'stuck above 0 when a transaction is never finished (until the transaction timeout).',
+      'short',
+      6,
+    ).withTarget(
+      query('A', `max by (topic, partition) (${METRIC.outputLsoLagRecords})`, '{{topic}} p{{partition}}'),
+    ),
+    timeseries(
+      'Time since last commit per partition',
+      'Per input partition: seconds since a processor last committed a batch of it. Grows on a ' +
+        'partition that receives nothing (fine) or is stuck (see its consumer lag).',
+      's',
+      6,
+    ).withTarget(
+      query(
+        'A',
+        `time() - max by (topic, partition) (${METRIC.partitionLastCommitTimestampSeconds})`,
+        '{{topic}} p{{partition}}',
+      ),
+    ),
   ];
 }
 
@@ -368,7 +469,8 @@ const ROWS: readonly (readonly [string, () => AnyPanelBuilder[]])[] = [
   ['Event time', eventTimeRow],
   ['Backlog, DLQ and state', backlogRow],
   ['Backfills', backfillRow],
-  ['Latency and transactions', latencyRow],
+  ['Latency', latencyRow],
+  ['Exactly-once', exactlyOnceRow],
   ['Process', processRow],
 ];
 
