@@ -1,0 +1,23 @@
+import type { LatenessQuery, LatenessResponse } from '@dedup/contracts';
+import type { SessionClaims } from '../../auth';
+import { callApi, type ProcessorResult } from './api-client';
+
+/*
+ * The processor's lateness route (issue 15), for the Late events page and its poll, called as the
+ * signed-in person. Server-only; failures are values (a refused filter is the processor's 400 message).
+ */
+
+/** A sum over the lateness rollups of the range: up to a week of per-minute rows. */
+const LATENESS_TIMEOUT_MS = 5_000;
+
+export function fetchLateness(
+  caller: SessionClaims,
+  query: LatenessQuery,
+): Promise<ProcessorResult<LatenessResponse>> {
+  return callApi(
+    caller,
+    'lateness.get',
+    { query },
+    { what: 'lateness figures', timeoutMs: LATENESS_TIMEOUT_MS },
+  );
+}
