@@ -6,6 +6,8 @@ import { usePathname } from 'next/navigation';
 const SECTIONS = [
   { href: '/', label: 'Overview' },
   { href: '/watermarks', label: 'Watermarks' },
+  { href: '/lateness', label: 'Late events' },
+  { href: '/exactly-once', label: 'Exactly-once' },
   { href: '/backfills', label: 'Backfills' },
   { href: '/dlq', label: 'Dead letters' },
   { href: '/lineage', label: 'Lineage' },
