@@ -1,14 +1,28 @@
+import { LoadingStatus, SkeletonLede, SkeletonTable } from '../../skeletons';
+
+/** The Exactly-once page's shape: the health, the totals, the output partitions. */
 export default function Loading() {
   return (
     <>
       <h1 className="title">Exactly-once</h1>
-      <p className="muted" role="status">
-        Reading the exactly-once health…
-      </p>
-      <div className="panel activity-skeleton stale" aria-hidden="true">
-        {[0, 1, 2].map((row) => (
-          <div key={row} className="activity-skeleton-row" />
-        ))}
+      <SkeletonLede />
+      <LoadingStatus>Reading the exactly-once health…</LoadingStatus>
+      <div aria-hidden="true">
+        <div className="panel">
+          <span className="skeleton skeleton-value" />
+          <span className="skeleton skeleton-line w-60" />
+        </div>
+        <dl className="insight-figures">
+          {['Committed', 'Aborted', 'Abort ratio', 'Producers fenced', 'Rebalances'].map((label) => (
+            <div key={label}>
+              <dt>{label}</dt>
+              <dd>
+                <span className="skeleton skeleton-line w-40" />
+              </dd>
+            </div>
+          ))}
+        </dl>
+        <SkeletonTable columns={['Topic', 'Partition', 'Held back from read_committed readers']} rows={3} />
       </div>
     </>
   );
