@@ -18,3 +18,8 @@ export const statsResponseSchema = z.object({
 });
 export type StatsResponse = z.infer<typeof statsResponseSchema>;
 export type OutcomeCounts = z.infer<typeof outcomeCounts>;
+
+/** Every outcome at 0: the start of a count. */
+export function zeroOutcomeCounts(): OutcomeCounts {
+  return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as OutcomeCounts;
+}

@@ -18,6 +18,12 @@ import { DlqController } from './dlq/dlq.controller';
 import { DlqRepository } from './dlq/dlq.repository';
 import { DlqService } from './dlq/dlq.service';
 import { HealthController } from './health/health.controller';
+import { ExactlyOnceController } from './exactly-once/exactly-once.controller';
+import { ExactlyOnceRepository } from './exactly-once/exactly-once.repository';
+import { ExactlyOnceService } from './exactly-once/exactly-once.service';
+import { LatenessController } from './lateness/lateness.controller';
+import { LatenessRepository } from './lateness/lateness.repository';
+import { LatenessService } from './lateness/lateness.service';
 import { LineageController } from './lineage/lineage.controller';
 import { LineageRepository } from './lineage/lineage.repository';
 import { LineageService } from './lineage/lineage.service';
@@ -29,6 +35,9 @@ import { StatsRepository } from './stats/stats.repository';
 import { TokensController } from './tokens/tokens.controller';
 import { TokensRepository } from './tokens/tokens.repository';
 import { TokensService } from './tokens/tokens.service';
+import { OverviewController } from './overview/overview.controller';
+import { OverviewRepository } from './overview/overview.repository';
+import { OverviewService } from './overview/overview.service';
 import { WatermarksController } from './watermarks/watermarks.controller';
 import { WatermarksRepository } from './watermarks/watermarks.repository';
 import { WatermarksService } from './watermarks/watermarks.service';
@@ -52,6 +61,9 @@ import { WatermarksService } from './watermarks/watermarks.service';
     ActionsController,
     LineageController,
     WatermarksController,
+    OverviewController,
+    LatenessController,
+    ExactlyOnceController,
   ],
   providers: [
     { provide: APP_GUARD, useClass: AuthGuard },
@@ -74,6 +86,12 @@ import { WatermarksService } from './watermarks/watermarks.service';
     LineageService,
     WatermarksRepository,
     WatermarksService,
+    OverviewRepository,
+    OverviewService,
+    LatenessRepository,
+    LatenessService,
+    ExactlyOnceRepository,
+    ExactlyOnceService,
   ],
   exports: [BackfillService, ReplayService],
 })

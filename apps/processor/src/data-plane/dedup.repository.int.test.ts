@@ -168,31 +168,30 @@ describe('dedup state on real Postgres', () => {
   it('replaces an audit row whose bytes changed (a recreated topic), keeps one with the same bytes, and counts each write once in every rollup', async () => {
     const pipeline = { name: uniqueName('replaced'), version: '1' };
     const repo = new DedupRepository(sources[0]!, pipeline);
-    const decision = (
-      offset: string,
-      outcome: 'unique' | 'late',
-      latenessMs: number | null,
-    ): DecisionRecord => ({
+    // Decided against the watermark T0: a record `behindMs` behind it (negative: ahead of it).
+    const decision = (offset: string, outcome: 'unique' | 'late', behindMs: number): DecisionRecord => ({
       coords: { topic: 'raw', partition: 2, offset },
       outcome,
       eventId: `e${offset}`,
-      eventTime: T0,
+      eventTime: T0 - behindMs,
       stateKeys: outcome === 'unique' ? [`event_id:e${offset}`] : null,
       strategy: null,
       first: null,
       errorType: null,
       reason: null,
-      watermark: T0 + (latenessMs ?? 0),
-      latenessMs,
+      watermark: outcome === 'late' ? T0 : null,
+      latenessMs: outcome === 'late' ? behindMs : null,
       traceId: null,
       approximate: false,
     });
     const write = (decisions: DecisionRecord[], hashes: [string, string][], replayed: string[] = []) =>
-      repo.inTransaction((tx) => tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed)));
-    // 20: on time; 21: 500 ms behind the watermark, kept; 22: 1 s behind, late; 23: a replay, 2 s behind.
+      repo.inTransaction((tx) =>
+        tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed), T0),
+      );
+    // 20: ahead of the watermark; 21: 500 ms behind it, kept; 22: 1 s behind, late; 23: a replay, 2 s behind.
     await write(
       [
-        decision('20', 'unique', 0),
+        decision('20', 'unique', -10),
         decision('21', 'unique', 500),
         decision('22', 'late', 1_000),
         decision('23', 'unique', 2_000),
@@ -207,7 +206,7 @@ describe('dedup state on real Postgres', () => {
     );
     // The same bytes again (a re-delivery): nothing written. Other bytes at 22: its row is replaced.
     await write(
-      [decision('20', 'unique', 0), decision('22', 'unique', 1_000)],
+      [decision('20', 'unique', -10), decision('22', 'unique', 1_000)],
       [
         ['20', 'a'],
         ['22', 'b'],
@@ -236,7 +235,8 @@ describe('dedup state on real Postgres', () => {
       { outcome: 'unique', n: '4' },
     ]);
     expect(await counts('outcome_rollup_10s')).toEqual(await counts('outcome_rollup'));
-    // Lateness buckets: ceil(16 · log2 ms); the replay (23) and the on-time record (20) are not counted.
+    // Lateness buckets: ceil(16 · log2 ms): 21 and the new 22 kept, the old 22 late; the replay (23)
+    // and the record ahead of the watermark (20) are not counted.
     const lateness = await pool.query<{ late: boolean; bucket: number; n: string }>(
       `SELECT late, bucket, sum(count)::text AS n FROM lateness_rollup WHERE pipeline = $1
         GROUP BY 1, 2 ORDER BY 1, 2`,

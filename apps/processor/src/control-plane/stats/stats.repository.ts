@@ -1,10 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { OUTCOMES, isOutcome, type OutcomeCounts } from '@dedup/contracts';
+import { isOutcome, zeroOutcomeCounts, type OutcomeCounts } from '@dedup/contracts';
 import { DataSource } from 'typeorm';
-
-function zeroCounts(): OutcomeCounts {
-  return Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as OutcomeCounts;
-}
 
 /** Reads the per-minute rollups (never the audit rows) for the console's counters. */
 @Injectable()
@@ -19,8 +15,8 @@ export class StatsRepository {
          FROM outcome_rollup WHERE pipeline = $1 GROUP BY outcome`,
       [pipeline],
     );
-    const totals = zeroCounts();
-    const lastFiveMinutes = zeroCounts();
+    const totals = zeroOutcomeCounts();
+    const lastFiveMinutes = zeroOutcomeCounts();
     for (const row of rows) {
       if (!isOutcome(row.outcome)) continue;
       totals[row.outcome] = Number(row.total);

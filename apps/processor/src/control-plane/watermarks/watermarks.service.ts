@@ -1,9 +1,9 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PartitionWatermark, PipelineSemantics, WatermarksResponse } from '@dedup/contracts';
 import { isPartitionActive, partitionWatermark } from '@dedup/core';
-import { hostname } from 'node:os';
 import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
+import { instanceName } from '../../platform/config/instance-name';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { WatermarksRepository, type StoredWatermarks } from './watermarks.repository';
 
@@ -106,7 +106,7 @@ export class WatermarksService {
     @Inject(KafkaAdapter) private readonly kafka: KafkaAdapter,
     @Inject(JsonLogger) logger: JsonLogger,
   ) {
-    this.instance = `${config.kafka.clientId}@${hostname()}/${process.pid}`;
+    this.instance = instanceName(config);
     this.log = logger.child({ component: 'watermarks' });
   }
 

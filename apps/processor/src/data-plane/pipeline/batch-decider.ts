@@ -128,6 +128,7 @@ export class BatchDecider {
           hashes,
           progress,
           new Set(replays.keys()),
+          watermarkBefore,
         );
         replayed = replayOutcomeRows(decisions, replays);
         await tx.recordReplays(replayed, this.config.dlq.maxAttempts);

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
-import { StateExpiryRepository } from '../../data-plane/state/state-expiry.repository';
-import { createDataSource, MIGRATIONS } from './data-source';
+import { StateExpiryRepository } from './state-expiry.repository';
+import { createDataSource, MIGRATIONS } from '../../adapters/postgres/data-source';
 
 // Integration tier: real Postgres, a database of its own per test so the migrations run from the
 // start (the shared one is already migrated by the jest globalSetup).

@@ -64,7 +64,7 @@ export const METRICS_OPTIONS = 'METRICS_OPTIONS';
 const BATCH_DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const BATCH_RECORDS_BUCKETS = [1, 10, 50, 100, 250, 500, 1000, 2500, 5000];
 /** Seconds from the record's timestamp to its output committing. */
-const END_TO_END_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+export const END_TO_END_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 /** Seconds behind the pipeline watermark: fine below a minute, coarse up to an hour. */
 const LATENESS_BUCKETS = [0.1, 0.5, 1, 5, 10, 30, 60, 300, 900, 3600];
 

@@ -1,0 +1,52 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import type { HealthCounters, HealthGauges } from './health-sample';
+
+/**
+ * Writes one instance's health samples into its per-minute row (migration 1764000000010): counters
+ * add up over the minute's samples, gauges keep the latest sample, the latency buckets add up
+ * element by element.
+ */
+@Injectable()
+export class HealthRepository {
+  constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
+
+  async write(
+    pipeline: string,
+    instance: string,
+    at: Date,
+    counters: HealthCounters,
+    gauges: HealthGauges,
+  ): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO health_minute AS h (pipeline, minute, instance, tx_committed, tx_aborted, fenced, rebalances,
+                                       latency_counts, consumer_lag, dlq_open, dlq_oldest_age_s, sampled_at)
+       VALUES ($1, date_trunc('minute', $3::timestamptz), $2, $4, $5, $6, $7, $8::bigint[], $9, $10, $11, $3)
+       ON CONFLICT ON CONSTRAINT pk_health_minute DO UPDATE SET
+         tx_committed = h.tx_committed + EXCLUDED.tx_committed,
+         tx_aborted = h.tx_aborted + EXCLUDED.tx_aborted,
+         fenced = h.fenced + EXCLUDED.fenced,
+         rebalances = h.rebalances + EXCLUDED.rebalances,
+         latency_counts = ARRAY(
+           SELECT coalesce(a, 0) + coalesce(b, 0)
+             FROM unnest(h.latency_counts, EXCLUDED.latency_counts) WITH ORDINALITY AS u(a, b, i) ORDER BY i),
+         consumer_lag = coalesce(EXCLUDED.consumer_lag, h.consumer_lag),
+         dlq_open = coalesce(EXCLUDED.dlq_open, h.dlq_open),
+         dlq_oldest_age_s = coalesce(EXCLUDED.dlq_oldest_age_s, h.dlq_oldest_age_s),
+         sampled_at = greatest(h.sampled_at, EXCLUDED.sampled_at)`,
+      [
+        pipeline,
+        instance,
+        at.toISOString(),
+        counters.txCommitted,
+        counters.txAborted,
+        counters.fenced,
+        counters.rebalances,
+        counters.latency,
+        gauges.consumerLag,
+        gauges.dlqOpen,
+        gauges.dlqOldestAgeSeconds,
+      ],
+    );
+  }
+}
