@@ -137,7 +137,12 @@ export function BackfillCard({ job, onChanged, canOperate }: BackfillCardProps) 
         <summary>
           Partitions ({job.partitions.length}): duplicates to {job.duplicatesTopic}, late to {job.lateTopic}
         </summary>
-        <PartitionsTable owner={title} partitions={job.partitions} totalRecords={job.totalRecords} />
+        <PartitionsTable
+          owner={title}
+          partitions={job.partitions}
+          topic={job.sourceTopic}
+          totalRecords={job.totalRecords}
+        />
       </details>
 
       {question !== null ? (

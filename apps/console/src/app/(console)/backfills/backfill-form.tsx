@@ -271,7 +271,13 @@ function PreviewPanel({
         <RangeText range={job.range} />. Duplicates go to {job.duplicatesTopic}, late events to{' '}
         {job.lateTopic}.
       </p>
-      <PartitionsTable owner="Preview" partitions={job.partitions} totalRecords={job.totalRecords} preview />
+      <PartitionsTable
+        owner="Preview"
+        partitions={job.partitions}
+        topic={job.sourceTopic}
+        totalRecords={job.totalRecords}
+        preview
+      />
       <p>
         <strong data-testid="preview-total-records">{formatCount(job.totalRecords)}</strong> records; at most{' '}
         {formatCount(job.maxEventsPerSecond)} events/s that takes at least{' '}

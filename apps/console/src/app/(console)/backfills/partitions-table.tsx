@@ -1,17 +1,27 @@
 import type { BackfillPartition } from '@dedup/contracts';
+import Link from 'next/link';
 import { formatCount, partitionProgress, sortedPartitions } from '../../../lib/backfill-view';
+import { partitionHref } from '../../../lib/watermarks-view';
 import { ProgressBar } from '../../progress-bar';
 
 interface PartitionsTableProps {
   /** Names the table and the bars: "Backfill 3", "Preview". */
   owner: string;
   partitions: readonly BackfillPartition[];
+  /** The job's source topic: a partition links to its watermark row (the page says if not the input). */
+  topic: string;
   /** A preview has no progress yet: records per partition and the total only. */
   preview?: boolean;
   totalRecords: number;
 }
 
-export function PartitionsTable({ owner, partitions, preview = false, totalRecords }: PartitionsTableProps) {
+export function PartitionsTable({
+  owner,
+  partitions,
+  topic,
+  preview = false,
+  totalRecords,
+}: PartitionsTableProps) {
   const rows = sortedPartitions(partitions);
   return (
     <table className="table">
@@ -39,7 +49,11 @@ export function PartitionsTable({ owner, partitions, preview = false, totalRecor
       <tbody>
         {rows.map((p) => (
           <tr key={p.partition}>
-            <th scope="row">{p.partition}</th>
+            <th scope="row">
+              <Link href={partitionHref(p.partition, topic)} title={`Partition ${p.partition}'s watermark`}>
+                {p.partition}
+              </Link>
+            </th>
             <td className="num">{p.startOffset}</td>
             <td className="num">{p.endOffset}</td>
             {!preview && <td className="num">{p.nextOffset}</td>}

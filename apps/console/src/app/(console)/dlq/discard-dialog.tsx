@@ -2,10 +2,11 @@
 
 import { dlqDiscardResponseSchema, type DlqSelection } from '@dedup/contracts';
 import { useRouter } from 'next/navigation';
-import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
+import { useId, useRef, useState, type SyntheticEvent } from 'react';
 import { fetchConsole } from '../../../lib/console-fetch';
 import { discardedMessage, reasonProblem } from '../../../lib/dlq-view';
-import { useDiscardFeedback } from './discard-feedback';
+import { FEEDBACK_ID, useDiscardFeedback } from './discard-feedback';
+import { useModalDialog } from './use-modal-dialog';
 
 interface DiscardDialogProps {
   /** The scope in words: "Discard 3 records of cause X?" */
@@ -44,11 +45,7 @@ export function DiscardDialog({
   const [pending, setPending] = useState(false);
   const id = useId();
 
-  useEffect(() => {
-    const element = dialog.current;
-    if (element !== null && !element.open) element.showModal();
-    return () => element?.close();
-  }, []);
+  const { returnFocusTo } = useModalDialog(dialog);
 
   const submit = async (event: SyntheticEvent<HTMLFormElement>): Promise<void> => {
     event.preventDefault();
@@ -67,6 +64,8 @@ export function DiscardDialog({
       return;
     }
     report(discardedMessage(result.value.discarded, asked));
+    // The button that opened the dialog may be gone after the refresh (its group): focus the message.
+    returnFocusTo(document.getElementById(FEEDBACK_ID));
     onDiscarded?.();
     onClose();
     router.refresh();

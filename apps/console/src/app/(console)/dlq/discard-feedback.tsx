@@ -8,6 +8,9 @@ type Report = (message: string | null) => void;
 
 const FeedbackContext = createContext<Report>(() => undefined);
 
+/** The message's element: where focus goes after an action whose button the refresh removes. */
+export const FEEDBACK_ID = 'dlq-feedback';
+
 /**
  * Where a discard's outcome is shown: above the groups and records, outside them, so it outlives
  * the refresh that removes the discarded rows (and the group button that started it). It belongs to
@@ -20,7 +23,7 @@ export function DiscardFeedback({ children }: { children: ReactNode }) {
   const shown = feedback !== null && feedback.search === search ? feedback.message : null;
   return (
     <FeedbackContext value={report}>
-      <div className="dlq-feedback" role="status" data-testid="dlq-feedback">
+      <div id={FEEDBACK_ID} className="dlq-feedback" role="status" tabIndex={-1} data-testid="dlq-feedback">
         {shown !== null && <p className="form-success">{shown}</p>}
       </div>
       {children}

@@ -1,8 +1,10 @@
 import type { DlqRecord } from '@dedup/contracts';
 import Link from 'next/link';
 import { valueView, type ValueView } from '../../../lib/dlq-view';
-import { traceHref } from '../../../lib/lineage-view';
+import { lineageHref, traceHref } from '../../../lib/lineage-view';
+import { partitionHref } from '../../../lib/watermarks-view';
 import { LocalTime } from '../../local-time';
+import { DrawerFrame } from './drawer-frame';
 
 type RecordAnswer = { ok: true; record: DlqRecord } | { ok: false; message: string };
 
@@ -14,16 +16,10 @@ interface DlqRecordDrawerProps {
   traceTemplate: string | null;
 }
 
-/** One record whole, beside the lists (`?id=` in the URL): what was sent, why it failed, what became of it. */
+/** One record whole, over the lists (`?id=` in the URL): what was sent, why it failed, what became of it. */
 export function DlqRecordDrawer({ id, answer, closeHref, traceTemplate }: DlqRecordDrawerProps) {
   return (
-    <aside className="dlq-drawer" aria-label={`DLQ record ${id}`} data-testid="dlq-drawer">
-      <header className="dlq-drawer-header">
-        <h2 className="section-title">Record {id}</h2>
-        <Link href={closeHref} scroll={false} className="button button-small">
-          Close
-        </Link>
-      </header>
+    <DrawerFrame id={id} closeHref={closeHref}>
       {answer.ok ? (
         <RecordDetails record={answer.record} traceTemplate={traceTemplate} />
       ) : (
@@ -31,7 +27,7 @@ export function DlqRecordDrawer({ id, answer, closeHref, traceTemplate }: DlqRec
           <strong>Could not read record {id}.</strong> {answer.message}
         </div>
       )}
-    </aside>
+    </DrawerFrame>
   );
 }
 
@@ -67,6 +63,22 @@ function RecordDetails({ record, traceTemplate }: { record: DlqRecord; traceTemp
         <dt>Source</dt>
         <dd className="dlq-coords">
           topic {record.sourceTopic}, partition {record.sourcePartition}, offset {record.sourceOffset}
+          <span className="dlq-source-links">
+            <Link
+              href={lineageHref({
+                topic: record.sourceTopic,
+                partition: record.sourcePartition,
+                offset: record.sourceOffset,
+              })}
+              data-testid="dlq-record-lineage"
+            >
+              Lineage of this record
+            </Link>{' '}
+            ·{' '}
+            <Link href={partitionHref(record.sourcePartition, record.sourceTopic)}>
+              partition {record.sourcePartition}&rsquo;s watermark
+            </Link>
+          </span>
         </dd>
         <dt>Attempts</dt>
         <dd>{record.attempts}</dd>

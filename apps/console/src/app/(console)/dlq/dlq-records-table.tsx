@@ -13,6 +13,7 @@ import {
   type DlqView,
 } from '../../../lib/dlq-view';
 import { selectedReplaySelection } from '../../../lib/replay-view';
+import { partitionHref } from '../../../lib/watermarks-view';
 import { LocalTime } from '../../local-time';
 import { DiscardDialog } from './discard-dialog';
 import { useDiscardFeedback } from './discard-feedback';
@@ -139,7 +140,12 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
                   </td>
                 )}
                 <td className="num">
-                  <Link href={recordHref(view, record.id)} scroll={false} title="Open this record">
+                  <Link
+                    href={recordHref(view, record.id)}
+                    scroll={false}
+                    title="Open this record"
+                    data-record-link={record.id}
+                  >
                     {record.id}
                   </Link>
                 </td>
@@ -153,7 +159,13 @@ export function DlqRecordsTable({ records, view, canOperate, causes }: DlqRecord
                 <td className="dlq-coords">
                   {record.sourceTopic}
                   <span className="activity-sub">
-                    partition {record.sourcePartition} · offset {record.sourceOffset}
+                    <Link
+                      href={partitionHref(record.sourcePartition, record.sourceTopic)}
+                      title={`Partition ${record.sourcePartition}'s watermark`}
+                    >
+                      partition {record.sourcePartition}
+                    </Link>{' '}
+                    · offset {record.sourceOffset}
                   </span>
                 </td>
                 <td className="num">{record.attempts}</td>

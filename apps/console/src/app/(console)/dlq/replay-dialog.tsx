@@ -20,8 +20,9 @@ import {
   type ReplayInputProblems,
   type ReplayInputs,
 } from '../../../lib/replay-view';
-import { useDiscardFeedback } from './discard-feedback';
+import { FEEDBACK_ID, useDiscardFeedback } from './discard-feedback';
 import { useReplayStarted } from './replay-runs';
+import { useModalDialog } from './use-modal-dialog';
 
 interface ReplayDialogProps {
   /** What was picked, in words: "Replay group <cause>", "Replay 3 records of cause X". */
@@ -86,15 +87,13 @@ export function ReplayDialog({ title, selection, onClose, onStarted }: ReplayDia
     setInputs((previous) => ({ ...previous, maxPerSecond: String(preview.maxPerSecond) }));
   };
 
+  const { returnFocusTo } = useModalDialog(dialog);
   useEffect(() => {
-    const element = dialog.current;
-    if (element !== null && !element.open) element.showModal();
     // Once, even when React runs the effect twice (strict mode): each preview is logged.
     if (!opened.current) {
       opened.current = true;
       void runPreview({ maxPerSecond: '', reason: '' });
     }
-    return () => element?.close();
     // Deliberately once: the preview is of the selection the dialog opened with.
   }, []);
 
@@ -113,6 +112,8 @@ export function ReplayDialog({ title, selection, onClose, onStarted }: ReplayDia
     }
     started(result.value);
     report(startedMessage(result.value));
+    // The run's records leave the open list on the refresh, and may take the opening button along.
+    returnFocusTo(document.getElementById(FEEDBACK_ID));
     onStarted?.();
     onClose();
     router.refresh();
