@@ -121,7 +121,7 @@ describe('DLQ page in Chromium', () => {
     // One record of the event_time group, opened by the URL alone.
     const id = badTime!.sampleId;
     await page.goto(`${consoleServer!.baseUrl}/dlq?id=${id}`);
-    const drawer = page.getByRole('complementary', { name: `DLQ record ${id}` });
+    const drawer = page.getByRole('dialog', { name: `DLQ record ${id}` });
     await drawer.waitFor();
     const marked = drawer.locator('[data-invalid="true"]');
     await expect(marked.count()).resolves.toBe(1);
@@ -131,9 +131,49 @@ describe('DLQ page in Chromium', () => {
     expect(await page.getByRole('button', { name: /discard/i }).count()).toBe(0);
     await page.screenshot({ path: path.join(realStack().runDir, 'dlq-record.png') });
 
+    // The record's story: its lineage by its coordinates, its partition's watermark row.
+    const lineage = new URL(
+      (await drawer.getByTestId('dlq-record-lineage').getAttribute('href')) ?? '',
+      consoleServer!.baseUrl,
+    );
+    expect(lineage.pathname).toBe('/lineage');
+    expect([lineage.searchParams.get('topic'), lineage.searchParams.get('partition')]).toEqual([
+      topics.input,
+      '0',
+    ]);
+    await expect(
+      drawer.getByRole('link', { name: 'partition 0’s watermark' }).getAttribute('href'),
+    ).resolves.toBe(`/watermarks?topic=${encodeURIComponent(topics.input)}#p-0`);
+
     await drawer.getByRole('link', { name: 'Close' }).click();
     await drawer.waitFor({ state: 'detached' });
     expect(new URL(page.url()).searchParams.has('id')).toBe(false);
+
+    // By keyboard: the record's link opens the drawer and focus moves into it; Tab stays inside;
+    // Escape closes it, and focus is back on the link that opened it.
+    const link = page.getByRole('table', { name: 'DLQ records' }).locator(`[data-record-link="${id}"]`);
+    await link.focus();
+    await page.keyboard.press('Enter');
+    await drawer.waitFor();
+    const focused = page.locator(':focus');
+    await eventually('focus on the drawer heading', async () =>
+      (await drawer
+        .getByRole('heading', { name: `Record ${id}` })
+        .and(focused)
+        .count()) === 1
+        ? true
+        : undefined,
+    );
+    for (let i = 0; i < 15; i += 1) {
+      await page.keyboard.press(i % 4 === 3 ? 'Shift+Tab' : 'Tab');
+      await expect(drawer.locator(':focus').count()).resolves.toBe(1);
+    }
+    await page.keyboard.press('Escape');
+    await drawer.waitFor({ state: 'detached' });
+    expect(new URL(page.url()).searchParams.has('id')).toBe(false);
+    await eventually('focus back on the record link', async () =>
+      (await link.and(focused).count()) === 1 ? true : undefined,
+    );
     await context.close();
   });
 

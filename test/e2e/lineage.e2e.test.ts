@@ -12,7 +12,8 @@ import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pi
  * Lineage in the console (issue 15; console production build in real Chromium, a real processor on
  * the real broker and database): on-call searches an event id from a ticket and sees its story: the
  * unique occurrence, the duplicate that was dropped with the record it duplicated, the trace as a
- * link; an unknown id says so, with what to check.
+ * link; the same story by the occurrence's dedup key (a link); an unknown id or key says so, with what
+ * to check.
  */
 describe('lineage page in Chromium', () => {
   const name = uniqueName('e2e-lineage');
@@ -100,6 +101,26 @@ describe('lineage page in Chromium', () => {
     );
     await page.screenshot({ path: path.join(realStack().runDir, 'lineage.png'), fullPage: true });
 
+    // A partition links to its watermark row, naming the record's topic.
+    await expect(
+      unique.getByRole('link', { name: 'partition 0’s watermark' }).getAttribute('href'),
+    ).resolves.toBe(`/watermarks?topic=${encodeURIComponent(topics.input)}#p-0`);
+
+    // The dedup key is a link that searches by it: the form shows the key, the summary names it.
+    const key = `event_id:${EVENT}`;
+    await expect(unique.getByTestId('occurrence-dedup-key').innerText()).resolves.toBe(key);
+    await unique.getByRole('link', { name: key }).click();
+    await page.waitForURL((url) => url.searchParams.get('dedupKey') === key);
+    await page.getByRole('heading', { name: `2 occurrences of dedup key ${key}, oldest first.` }).waitFor();
+    await expect(form.getByLabel('Dedup key').inputValue()).resolves.toBe(key);
+    await expect(form.getByLabel('Event id').inputValue()).resolves.toBe('');
+    await expect(timeline.getByTestId('occurrence').count()).resolves.toBe(2);
+    // The key searched for is not a link to itself.
+    await expect(timeline.getByRole('link', { name: key }).count()).resolves.toBe(0);
+    await page.goBack();
+    await page.waitForURL((url) => url.searchParams.get('eventId') === EVENT);
+    await occurrences.nth(1).waitFor();
+
     // The duplicate's first occurrence links to a search by its coordinates: the same story.
     await duplicate.getByRole('link', { name: `${topics.input}/0/0` }).click();
     await page.waitForURL((url) => url.searchParams.get('offset') === '0' && url.searchParams.has('topic'));
@@ -114,6 +135,14 @@ describe('lineage page in Chromium', () => {
     const empty = page.getByTestId('lineage-empty');
     await empty.waitFor();
     await expect(empty.innerText()).resolves.toMatch(/No record of this event in the audit[\s\S]*retention/);
+
+    // A key the audit never saw: the empty state says what to check about a key.
+    await page.goto(
+      `${consoleServer!.baseUrl}/lineage?dedupKey=${encodeURIComponent(`event_id:never-${name}`)}`,
+    );
+    await expect(page.getByTestId('lineage-empty').innerText()).resolves.toMatch(
+      /No record with this dedup key in the audit[\s\S]*strategy prefix/,
+    );
 
     // A bad search: said in the page, nothing asked of the processor.
     await page.goto(`${consoleServer!.baseUrl}/lineage?topic=${topics.input}&partition=0&offset=abc`);
