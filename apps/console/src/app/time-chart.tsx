@@ -152,9 +152,11 @@ function Plot<Row extends { readonly t: number }>({
                 <Area
                   {...common}
                   type="linear"
-                  stroke={s.color}
+                  // Stacked: fill only. A stroke marks each area's top edge, and a series at 0 would
+                  // draw its colour along the total (a red "failed" line over a healthy stack).
+                  stroke={s.stack === undefined ? s.color : 'none'}
                   fill={s.color}
-                  fillOpacity={0.35}
+                  fillOpacity={s.stack === undefined ? 0.35 : 0.75}
                   strokeWidth={1.5}
                   connectNulls={false}
                 />

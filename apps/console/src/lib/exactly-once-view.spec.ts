@@ -47,7 +47,7 @@ describe('exactlyOnceHealth', () => {
     });
   });
 
-  it('asks for a look when fenced, when aborts reach 1 %, or when outputs cannot be read', () => {
+  it('asks for a look when fenced or when aborts reach 1 %, and notes outputs it could not read', () => {
     const health = exactlyOnceHealth({
       guarantee: 'exactly_once',
       totals: totals({ committed: 99, aborted: 1, fenced: 2 }),
@@ -58,8 +58,25 @@ describe('exactlyOnceHealth', () => {
     expect(health.reasons).toEqual([
       'A producer was fenced twice: another instance took over its transactional id, and its open transaction was aborted.',
       '1.0 % of the transactions were aborted (1 of 100).',
-      'The output topics could not be read: broker unreachable.',
+      "The output partitions' last stable offsets are unknown: broker unreachable.",
     ]);
+  });
+
+  it('stays healthy while the output probe has not run, saying so after the main reason', () => {
+    const health = exactlyOnceHealth({
+      guarantee: 'exactly_once',
+      totals: totals({ committed: 3 }),
+      abortRatio: 0,
+      outputsError: 'not probed yet',
+    });
+    expect(health).toEqual({
+      level: 'ok',
+      headline: 'Healthy',
+      reasons: [
+        '3 transactions committed, none aborted, no producer fenced.',
+        "The output partitions' last stable offsets are unknown: not probed yet.",
+      ],
+    });
   });
 
   it('says when nothing was written', () => {

@@ -48,9 +48,10 @@ export interface ExactlyOnceHealth {
 }
 
 /**
- * The health in a word and why. `off`: the pipeline runs at least once (no transactions, and a crash
- * can repeat output). `attention`: a producer was fenced, the abort ratio reached
- * ABORT_RATIO_ATTENTION, or the output topics could not be read. Rebalances alone are not a fault.
+ * The health in a word and why, the main reason first. `off`: the pipeline runs at least once (no
+ * transactions, and a crash can repeat output). `attention`: a producer was fenced, or the abort
+ * ratio reached ABORT_RATIO_ATTENTION. Rebalances alone are not a fault, and neither is an output
+ * probe that failed or has not run yet (the first 10 s): it is said last, as a note.
  */
 export function exactlyOnceHealth(
   r: Pick<ExactlyOnceResponse, 'guarantee' | 'totals' | 'abortRatio' | 'outputsError'>,
@@ -75,10 +76,12 @@ export function exactlyOnceHealth(
       `${ratioText(r.abortRatio)} of the transactions were aborted (${formatCount(r.totals.aborted)} of ${formatCount(r.totals.committed + r.totals.aborted)}).`,
     );
   }
-  if (r.outputsError !== null) {
-    reasons.push(`The output topics could not be read: ${r.outputsError}.`);
-  }
-  if (reasons.length > 0) return { level: 'attention', headline: 'Needs a look', reasons };
+  const note =
+    r.outputsError === null
+      ? []
+      : [`The output partitions' last stable offsets are unknown: ${r.outputsError}.`];
+  if (reasons.length > 0)
+    return { level: 'attention', headline: 'Needs a look', reasons: [...reasons, ...note] };
   const committed = r.totals.committed;
   return {
     level: 'ok',
@@ -87,6 +90,7 @@ export function exactlyOnceHealth(
       committed === 0
         ? 'No transaction in the range: nothing was written.'
         : `${formatCount(committed)} ${committed === 1 ? 'transaction' : 'transactions'} committed, ${r.totals.aborted === 0 ? 'none' : formatCount(r.totals.aborted)} aborted, no producer fenced.`,
+      ...note,
     ],
   };
 }

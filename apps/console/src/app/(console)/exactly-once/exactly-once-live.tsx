@@ -180,8 +180,9 @@ function ExactlyOnce({ data, stale }: { data: ExactlyOnceResponse; stale: boolea
             Output partitions: last stable offset
           </h2>
           {data.outputsError !== null && (
-            <div className="banner" role="alert" data-testid="outputs-error">
-              <strong>Could not read the output topics.</strong> {data.outputsError}
+            <div className="banner banner-warning" role="status" data-testid="outputs-error">
+              <strong>Not known now:</strong> {data.outputsError}. The probe reads the output topics every 10
+              s.
             </div>
           )}
           {data.outputs.length === 0 ? (
