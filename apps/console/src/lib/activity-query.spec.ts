@@ -10,6 +10,7 @@ import {
   newestHref,
   olderHref,
   parseActivityQuery,
+  targetHref,
 } from './activity-query';
 
 describe('parseActivityQuery', () => {
@@ -194,5 +195,19 @@ describe('LOGGED_ACTIONS', () => {
     expect(LOGGED_ACTIONS).toContain('backfills.create');
     expect(LOGGED_ACTIONS).not.toContain('actions.list');
     for (const id of LOGGED_ACTIONS) expect(API_ROUTES[id].logged).toBe(true);
+  });
+});
+
+describe('targetHref', () => {
+  it("links a backfill's, a replay run's and one DLQ record's place in the console", () => {
+    expect(targetHref('backfill/7')).toBe('/backfills#backfill-7');
+    expect(targetHref('replay/3')).toBe('/dlq#replay-3');
+    expect(targetHref('dlq/42')).toBe('/dlq?id=42');
+  });
+
+  it('leaves alone what has no page: several records, a filter, a token, a route path', () => {
+    for (const target of ['dlq/1,2', 'dlq/filter', 'token/4', '/api/backfills', 'backfill/x']) {
+      expect(targetHref(target)).toBeNull();
+    }
   });
 });

@@ -15,6 +15,8 @@ import {
  * the links back. Pure: no Next, no fetch, no clock.
  */
 
+import { backfillHref } from './backfill-view';
+import { replayRunHref } from './replay-view';
 import { isoToUtcInput, localInputToUtcIso, quote, single, type SearchParams } from './search-params';
 
 export type { SearchParams } from './search-params';
@@ -138,4 +140,19 @@ export function activityFormValues(query: ActivityQuery): ActivityFormValues {
     to: input(query.to),
     limit: query.limit === undefined ? '' : String(query.limit),
   };
+}
+
+/**
+ * Where an action's target is shown in the console, when it has a place: a backfill's card, a
+ * replay run's card, one DLQ record in its drawer. A list of records, a route path or a token has
+ * none (null).
+ */
+export function targetHref(target: string): string | null {
+  const match = /^(backfill|replay|dlq)\/(\d{1,18})$/.exec(target);
+  const [, kind, id] = match ?? [];
+  if (id === undefined) return null;
+  if (kind === 'backfill') return backfillHref(id);
+  if (kind === 'replay') return replayRunHref(id);
+  // One DLQ record: its status may have changed since; the drawer shows it whatever the list shows.
+  return `/dlq?id=${id}`;
 }

@@ -11,6 +11,7 @@ import {
   parseActivityQuery,
   type ActivityFormValues,
   type ActivityQuery,
+  targetHref,
   type SearchParams,
 } from '../../../lib/activity-query';
 import { callApi } from '../../../lib/server/api-client';
@@ -203,6 +204,7 @@ function ActionsPage({ actions, nextCursor, query }: ActionsPageProps) {
 
 function ActionRow({ action }: { action: OperatorAction }) {
   const who = action.actorName ?? action.actor ?? 'unknown';
+  const target = targetHref(action.target);
   return (
     <tr>
       <td className="activity-when">
@@ -224,7 +226,13 @@ function ActionRow({ action }: { action: OperatorAction }) {
         )}
       </td>
       <td>
-        <code>{action.target}</code>
+        {target === null ? (
+          <code>{action.target}</code>
+        ) : (
+          <Link href={target}>
+            <code>{action.target}</code>
+          </Link>
+        )}
         <details className="activity-details">
           <summary>Details</summary>
           <pre>{JSON.stringify(action.details, null, 2)}</pre>
