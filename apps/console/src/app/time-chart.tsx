@@ -50,6 +50,8 @@ export interface TimeChartProps<Row extends { readonly t: number }> {
   readonly empty?: string | null;
   /** The value axis's top, e.g. 100 for a percentage; otherwise from the data. */
   readonly yMax?: number;
+  /** Whole numbers only on the value axis (counts): no "0.5 transactions" tick printed as "1". */
+  readonly integer?: boolean;
   readonly wide?: boolean;
   readonly testId?: string;
   readonly height?: number;
@@ -104,6 +106,7 @@ function Plot<Row extends { readonly t: number }>({
   toMs,
   format,
   yMax,
+  integer,
   height,
 }: TimeChartProps<Row> & { height: number }) {
   return (
@@ -123,7 +126,7 @@ function Plot<Row extends { readonly t: number }>({
           width={68}
           tickFormatter={(value: number) => format(value)}
           domain={[0, yMax ?? 'auto']}
-          allowDecimals
+          allowDecimals={integer !== true}
         />
         <Tooltip
           isAnimationActive={false}

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   bytesText,
+  countOf,
   countText,
   rateText,
   ratioText,
@@ -15,6 +16,8 @@ describe('quantity-view', () => {
     expect(countText(null)).toBe('–');
     expect(recordsText(1)).toBe('1 record');
     expect(recordsText(1_250)).toBe('1,250 records');
+    expect(countOf(1, 'rebalance')).toBe('1 rebalance');
+    expect(countOf(0, 'row')).toBe('0 rows');
   });
 
   it('says a share with a decimal from 1 %, two significant digits below, never “0.0 %” for a few', () => {

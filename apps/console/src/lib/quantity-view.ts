@@ -71,5 +71,10 @@ export function bytesText(bytes: number): string {
 
 /** "1 record", "1,250 records". */
 export function recordsText(n: number): string {
-  return `${formatCount(n)} ${n === 1 ? 'record' : 'records'}`;
+  return countOf(n, 'record');
+}
+
+/** A count and a noun that takes an s: "1 rebalance", "3 rebalances", "0 rows". */
+export function countOf(n: number, noun: string): string {
+  return `${formatCount(n)} ${n === 1 ? noun : `${noun}s`}`;
 }

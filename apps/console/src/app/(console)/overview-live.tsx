@@ -259,6 +259,7 @@ function OverviewCharts({ data, stale }: { data: OverviewResponse; stale: boolea
         rows={rows}
         series={[{ key: 'consumerLag', label: 'Records behind', color: 'var(--series-late)', kind: 'area' }]}
         format={count}
+        integer
         empty={hasSamples(column('consumerLag')) ? null : noSamples}
         {...axis}
       />
@@ -274,6 +275,7 @@ function OverviewCharts({ data, stale }: { data: OverviewResponse; stale: boolea
         rows={rows}
         series={[{ key: 'dlqOpen', label: 'Open records', color: 'var(--series-failed)', kind: 'line' }]}
         format={count}
+        integer
         empty={hasSamples(column('dlqOpen')) ? null : noSamples}
         {...axis}
       />

@@ -13,7 +13,7 @@ import {
   transactionRows,
   type TransactionRow,
 } from '../../../lib/exactly-once-view';
-import { formatCount, ratioText } from '../../../lib/quantity-view';
+import { countOf, formatCount, ratioText } from '../../../lib/quantity-view';
 import { INSIGHTS_POLL_INTERVAL_MS, rangeCaption } from '../../../lib/time-range-view';
 import { LocalTime } from '../../local-time';
 import { TimeChart, type ChartSeries } from '../../time-chart';
@@ -160,16 +160,18 @@ function ExactlyOnce({ data, stale }: { data: ExactlyOnceResponse; stale: boolea
           rows={rows}
           series={TRANSACTION_SERIES}
           format={count}
+          integer
           empty={on ? null : 'At least once: no transactions.'}
           {...axis}
         />
         <TimeChart
           testId="chart-disruptions"
           title="Rebalances and fencing"
-          summary={`${formatCount(data.totals.rebalances)} rebalances, ${formatCount(data.totals.fenced)} fenced`}
+          summary={`${countOf(data.totals.rebalances, 'rebalance')}, ${formatCount(data.totals.fenced)} fenced`}
           rows={rows}
           series={DISRUPTION_SERIES}
           format={count}
+          integer
           {...axis}
         />
       </section>
@@ -196,8 +198,8 @@ function ExactlyOnce({ data, stale }: { data: ExactlyOnceResponse; stale: boolea
                     <th scope="col" className="num">
                       Partition
                     </th>
-                    <th scope="col" className="num">
-                      Held back from read_committed readers
+                    <th scope="col" className="num" title="Records read_committed readers cannot see yet">
+                      Held back
                     </th>
                   </tr>
                 </thead>

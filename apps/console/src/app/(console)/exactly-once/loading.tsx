@@ -22,7 +22,7 @@ export default function Loading() {
             </div>
           ))}
         </dl>
-        <SkeletonTable columns={['Topic', 'Partition', 'Held back from read_committed readers']} rows={3} />
+        <SkeletonTable columns={['Topic', 'Partition', 'Held back']} rows={3} />
       </div>
     </>
   );
