@@ -135,6 +135,28 @@ describe('GET /api/watermarks', () => {
     expect(body.pipelineWatermark).toBe(iso(T - 60_000 - OUT_OF_ORDERNESS_MS));
   });
 
+  it("charts each partition's watermark lag over time from the per-minute samples", async () => {
+    const body = await eventually(
+      'a watermark sample of both partitions',
+      async () => {
+        const b = await watermarks();
+        return b.history.partitions.length === 2 ? b : undefined;
+      },
+      30_000,
+    );
+    expect(body.history).toMatchObject({ range: '1h', stepSeconds: 60, partitions: [0, 1] });
+    expect(body.history.points).toHaveLength(60);
+    const last = body.history.points.filter((p) => Object.keys(p.lagMs).length > 0).at(-1);
+    // Sampled within the last minute: near the lag the partition rows give now.
+    const now = Date.parse(body.now);
+    expect(last?.lagMs['1']).toBeGreaterThan(now - (T - 60_000 - OUT_OF_ORDERNESS_MS) - 60_000);
+    expect(last?.lagMs['1']).toBeLessThanOrEqual(now - (T - 60_000 - OUT_OF_ORDERNESS_MS));
+    expect(last?.lagMs['1']).toBeGreaterThan(last?.lagMs['0'] ?? Infinity);
+    const day = await processor!.get('/api/watermarks?range=24h');
+    expect(watermarksResponseSchema.parse(await day.json()).history.stepSeconds).toBe(900);
+    expect((await processor!.get('/api/watermarks?range=forever')).status).toBe(400);
+  });
+
   it('counts records not decided yet as records behind', async () => {
     // Nothing about partition 1's lag can be asserted while the processor races it; Kafka's end
     // offset, though, moves at once, and the lag is never negative.

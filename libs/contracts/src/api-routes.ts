@@ -31,7 +31,7 @@ import { exactlyOnceQuerySchema, exactlyOnceResponseSchema } from './exactly-onc
 import { latenessQuerySchema, latenessResponseSchema } from './lateness';
 import { overviewQuerySchema, overviewResponseSchema } from './overview';
 import { statsResponseSchema } from './stats';
-import { watermarksResponseSchema } from './watermarks';
+import { watermarksQuerySchema, watermarksResponseSchema } from './watermarks';
 
 /**
  * The processor's HTTP API, one table: the server maps its handlers from it (path, method, status),
@@ -134,12 +134,13 @@ export const API_ROUTES = {
     method: 'GET',
     path: '/api/watermarks',
     summary:
-      'Watermarks of the input topic per partition (event-time lag, records behind, idleness, owner) and the partition holding the pipeline watermark back',
+      "Watermarks of the input topic per partition (event-time lag, records behind, idleness, owner), the partition holding the pipeline watermark back, and each partition's watermark lag over a time range",
     access: 'viewer',
     logged: false,
+    query: watermarksQuerySchema,
     response: watermarksResponseSchema,
     successStatus: 200,
-    errors: [],
+    errors: [400],
   },
   'overview.get': {
     method: 'GET',

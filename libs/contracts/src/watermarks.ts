@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timeRangeSchema } from './time-range';
 
 /**
  * The Watermarks page (issue 15): per input partition, how far event time has got, how far it trails
@@ -49,6 +50,26 @@ export const partitionWatermarkSchema = z.object({
 });
 export type PartitionWatermark = z.infer<typeof partitionWatermarkSchema>;
 
+export const watermarksQuerySchema = z.strictObject({
+  /** The span of `history`. */
+  range: timeRangeSchema.default('1h'),
+});
+export type WatermarksQuery = z.infer<typeof watermarksQuerySchema>;
+
+/**
+ * Watermark lag over time: per step (at least a minute), each partition's largest event-time lag
+ * (sample time − watermark) among the per-minute samples every processor takes every 10 s.
+ */
+export const watermarkHistorySchema = z.object({
+  range: timeRangeSchema,
+  stepSeconds: z.number().int().positive(),
+  /** Partitions with a sample in the range, ascending. */
+  partitions: z.array(z.number().int().nonnegative()),
+  /** Oldest first, one per step; `lagMs[partition]` is absent when that step has no sample of it. */
+  points: z.array(z.object({ t: iso, lagMs: z.record(z.string(), z.number()) })),
+});
+export type WatermarkHistory = z.infer<typeof watermarkHistorySchema>;
+
 /** `GET /api/watermarks`: the input topic's watermarks, as stored by the batch transactions. */
 export const watermarksResponseSchema = z.object({
   pipeline: z.string(),
@@ -67,5 +88,6 @@ export const watermarksResponseSchema = z.object({
   heldBackBy: z.number().int().nonnegative().nullable(),
   /** Every partition of the topic in Kafka, and any with a stored watermark, by partition number. */
   partitions: z.array(partitionWatermarkSchema),
+  history: watermarkHistorySchema,
 });
 export type WatermarksResponse = z.infer<typeof watermarksResponseSchema>;

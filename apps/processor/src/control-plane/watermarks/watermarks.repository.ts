@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import type { TimeWindow } from '../time-window';
 
 /** One input partition as the batch transactions left it: its watermark row and its progress row. */
 export interface StoredPartition {
@@ -65,5 +66,26 @@ export class WatermarksRepository {
       })),
       pipelineWatermark,
     };
+  }
+
+  /**
+   * Watermark lag per step and partition: the largest of the step's per-minute samples (the sample
+   * time minus the partition's watermark, its newest event time − maxOutOfOrdernessMs).
+   */
+  async lagPerStep(
+    pipeline: string,
+    topic: string,
+    window: TimeWindow,
+    maxOutOfOrdernessMs: number,
+  ): Promise<{ step_ms: string; partition: number; lag_ms: number }[]> {
+    return this.dataSource.query(
+      `SELECT (extract(epoch FROM date_bin(make_interval(secs => $4 / 1000.0), minute, timestamptz 'epoch')) * 1000)::bigint::text AS step_ms,
+              partition,
+              max(extract(epoch FROM sampled_at - max_event_time) * 1000 + $5)::float8 AS lag_ms
+         FROM watermark_minute
+        WHERE pipeline = $1 AND topic = $2 AND minute >= to_timestamp($3 / 1000.0)
+        GROUP BY 1, 2`,
+      [pipeline, topic, window.fromMs, window.stepMs, maxOutOfOrdernessMs],
+    );
   }
 }

@@ -1,10 +1,17 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PartitionWatermark, PipelineSemantics, WatermarksResponse } from '@dedup/contracts';
+import type {
+  PartitionWatermark,
+  PipelineSemantics,
+  RouteInput,
+  WatermarkHistory,
+  WatermarksResponse,
+} from '@dedup/contracts';
 import { isPartitionActive, partitionWatermark } from '@dedup/core';
 import { KafkaAdapter } from '../../adapters/kafka/kafka.adapter';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { instanceName } from '../../platform/config/instance-name';
 import { JsonLogger } from '../../platform/logging/json-logger';
+import { stepIndex, stepStarts, timeWindow } from '../time-window';
 import { WatermarksRepository, type StoredWatermarks } from './watermarks.repository';
 
 /** Each partition's first and end offset in Kafka; a partition absent from it is unknown there. */
@@ -30,7 +37,7 @@ const isoOf = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStr
  * with the engine's own functions (partitionWatermark, isPartitionActive), so the page cannot
  * disagree with the decisions. Every partition Kafka has is listed, with or without rows.
  */
-export function watermarksView(input: WatermarksViewInput): WatermarksResponse {
+export function watermarksView(input: WatermarksViewInput): Omit<WatermarksResponse, 'history'> {
   const { now, semantics } = input;
   const stored = new Map(input.stored.partitions.map((p) => [p.partition, p]));
   const numbers = new Set([...stored.keys(), ...(input.endOffsets?.keys() ?? [])]);
@@ -110,13 +117,29 @@ export class WatermarksService {
     this.log = logger.child({ component: 'watermarks' });
   }
 
-  async current(): Promise<WatermarksResponse> {
+  async current(query: RouteInput<'watermarks.get'>['query']): Promise<WatermarksResponse> {
     const topic = this.config.topics.input;
-    const [stored, endOffsets] = await Promise.all([
+    const window = timeWindow(query.range, Date.now(), 60);
+    const [stored, endOffsets, history] = await Promise.all([
       this.repository.load(this.config.pipeline.name, topic),
       this.endOffsets(topic),
+      this.repository.lagPerStep(
+        this.config.pipeline.name,
+        topic,
+        window,
+        this.config.semantics.maxOutOfOrdernessMs,
+      ),
     ]);
-    return watermarksView({
+    const partitions = [...new Set(history.map((h) => h.partition))].sort((a, b) => a - b);
+    const points = stepStarts(window).map((t): WatermarkHistory['points'][number] => ({
+      t: new Date(t).toISOString(),
+      lagMs: {},
+    }));
+    for (const h of history) {
+      const point = points[stepIndex(window, Number(h.step_ms))];
+      if (point !== undefined) point.lagMs[String(h.partition)] = Math.max(0, Math.round(h.lag_ms));
+    }
+    const view = watermarksView({
       pipeline: this.config.pipeline.name,
       topic,
       // Read after both answers, so no stored activity is in the future of `now`.
@@ -127,6 +150,10 @@ export class WatermarksService {
       instance: this.instance,
       isOwned: (partition) => this.kafka.isAssigned(topic, partition),
     });
+    return {
+      ...view,
+      history: { range: window.range, stepSeconds: window.stepMs / 1000, partitions, points },
+    };
   }
 
   /** On-call opens this page when things are wrong: a Kafka failure leaves the offsets unknown. */

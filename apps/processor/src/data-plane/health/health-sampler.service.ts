@@ -17,7 +17,8 @@ export const HEALTH_SAMPLE_INTERVAL_MS = 10_000;
 /**
  * Every 10 s, this instance's exactly-once counters (transactions, fencing, rebalances), its
  * end-to-end latency histogram and its gauges (consumer lag, DLQ depth) go into its per-minute
- * health row, so the console can chart them over days and across instances without Prometheus.
+ * health row, and the input partitions' watermarks into theirs, so the console can chart them over
+ * days and across instances without Prometheus.
  * Counters are written as the difference since the last sample written; a sample that fails to
  * write is carried into the next one, so only a crash loses one (at most 10 s of counts).
  */
@@ -74,6 +75,7 @@ export class HealthSamplerService implements OnApplicationBootstrap, BeforeAppli
         reading.gauges,
       );
       this.written = reading.counters;
+      await this.repository.sampleWatermarks(this.config.pipeline.name, this.config.topics.input);
     } catch (error) {
       this.log.write('warn', 'health sample not written; the next one carries it', { error: String(error) });
     }

@@ -49,4 +49,19 @@ export class HealthRepository {
       ],
     );
   }
+
+  /**
+   * The input partitions' newest event times as stored by the batch transactions, into this
+   * minute's rows (every instance writes the same rows: the last sample of the minute stands).
+   */
+  async sampleWatermarks(pipeline: string, topic: string): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO watermark_minute (pipeline, minute, topic, partition, max_event_time, sampled_at)
+       SELECT pipeline, date_trunc('minute', now()), topic, partition, max_event_time, now()
+         FROM partition_watermark WHERE pipeline = $1 AND topic = $2
+       ON CONFLICT ON CONSTRAINT pk_watermark_minute DO UPDATE
+         SET max_event_time = EXCLUDED.max_event_time, sampled_at = EXCLUDED.sampled_at`,
+      [pipeline, topic],
+    );
+  }
 }

@@ -16,6 +16,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   kept-or-late and log bucket of their lateness (2^(1/16) apart), for the lateness distribution.
  * - health_minute: what each processor instance samples every 10 s (transactions, fencing,
  *   rebalances, end-to-end latency histogram, consumer lag, DLQ depth), per minute.
+ * - watermark_minute: each input partition's newest event time as sampled every 10 s, per minute,
+ *   for the chart of watermark lag over time.
  */
 export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationInterface {
   name = 'AuditPartitionsAndInsightRollups1764000000010';
@@ -142,9 +144,20 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         sampled_at           timestamptz      NOT NULL,
         CONSTRAINT pk_health_minute PRIMARY KEY (pipeline, minute, instance)
       )`);
+    await queryRunner.query(`
+      CREATE TABLE watermark_minute (
+        pipeline        text        NOT NULL,
+        minute          timestamptz NOT NULL,
+        topic           text        NOT NULL,
+        partition       integer     NOT NULL,
+        max_event_time  timestamptz NOT NULL,
+        sampled_at      timestamptz NOT NULL,
+        CONSTRAINT pk_watermark_minute PRIMARY KEY (pipeline, minute, topic, partition)
+      )`);
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE watermark_minute`);
     await queryRunner.query(`DROP TABLE health_minute`);
     await queryRunner.query(`DROP TABLE lateness_rollup`);
     await queryRunner.query(`DROP TABLE outcome_rollup_10s`);
