@@ -11,5 +11,11 @@ import { callApi, type ProcessorResult } from './api-client';
 const WATERMARKS_TIMEOUT_MS = 5_000;
 
 export function fetchWatermarks(caller: SessionClaims): Promise<ProcessorResult<WatermarksResponse>> {
-  return callApi(caller, 'watermarks.get', {}, { what: 'watermarks', timeoutMs: WATERMARKS_TIMEOUT_MS });
+  // The route's history range defaults (1 h); the page shows the current watermarks only.
+  return callApi(
+    caller,
+    'watermarks.get',
+    { query: {} },
+    { what: 'watermarks', timeoutMs: WATERMARKS_TIMEOUT_MS },
+  );
 }
