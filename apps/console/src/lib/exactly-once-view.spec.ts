@@ -79,14 +79,16 @@ describe('exactlyOnceHealth', () => {
     });
   });
 
-  it('says when nothing was written', () => {
+  it('says when no transaction has been counted', () => {
     const health = exactlyOnceHealth({
       guarantee: 'exactly_once',
       totals: totals(),
       abortRatio: null,
       outputsError: null,
     });
-    expect(health.reasons).toEqual(['No transaction in the range: nothing was written.']);
+    expect(health.reasons).toEqual([
+      'No transaction counted in the range yet (each instance reports them every 10 s).',
+    ]);
   });
 });
 

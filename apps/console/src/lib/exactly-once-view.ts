@@ -88,7 +88,7 @@ export function exactlyOnceHealth(
     headline: 'Healthy',
     reasons: [
       committed === 0
-        ? 'No transaction in the range: nothing was written.'
+        ? 'No transaction counted in the range yet (each instance reports them every 10 s).'
         : `${formatCount(committed)} ${committed === 1 ? 'transaction' : 'transactions'} committed, ${r.totals.aborted === 0 ? 'none' : formatCount(r.totals.aborted)} aborted, no producer fenced.`,
       ...note,
     ],

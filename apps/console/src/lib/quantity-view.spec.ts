@@ -33,6 +33,7 @@ describe('quantity-view', () => {
   it('says a rate per second', () => {
     expect(rateText(1_234.4)).toBe('1,234/s');
     expect(rateText(12.46)).toBe('12.5/s');
+    expect(rateText(16)).toBe('16/s');
     expect(rateText(0.25)).toBe('0.25/s');
     expect(rateText(3)).toBe('3/s');
     expect(rateText(0)).toBe('0/s');

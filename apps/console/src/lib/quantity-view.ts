@@ -27,12 +27,12 @@ export function ratioText(ratio: number | null): string {
   return `${Number(percent.toPrecision(2))} %`;
 }
 
-/** Records per second: "1,234/s", "12.5/s", "0.25/s", "0/s". */
+/** Records per second: "1,234/s", "12.5/s", "16/s" (no ".0", so axis ticks read alike), "0.25/s", "0/s". */
 export function rateText(perSecond: number | null): string {
   if (perSecond === null || !Number.isFinite(perSecond)) return NONE;
   if (perSecond === 0) return '0/s';
   if (perSecond >= 100) return `${formatCount(Math.round(perSecond))}/s`;
-  if (perSecond >= 10) return `${perSecond.toFixed(1)}/s`;
+  if (perSecond >= 10) return `${Number(perSecond.toFixed(1))}/s`;
   return `${Number(perSecond.toPrecision(2))}/s`;
 }
 
