@@ -167,7 +167,8 @@ describe('overview, lateness and exactly-once health API', () => {
     const [a99, a999] = body.advice;
     near(a99!.allowedLatenessMs, quantile(lateValues, 0.99));
     expect(a999!.allowedLatenessMs).toBeGreaterThanOrEqual(a99!.allowedLatenessMs);
-    expect(a99!.wouldKeep).toBe(Math.floor(0.99 * lateValues.length));
+    const keptBy99 = lateValues.filter((l) => l <= a99!.allowedLatenessMs).length;
+    expect(Math.abs(a99!.wouldKeep - keptBy99)).toBeLessThanOrEqual(Math.ceil(0.01 * lateValues.length));
     expect(body.keyRatePerSecond).toBeGreaterThan(0);
     expect(a99!.extraStateRows).toBe(
       Math.round((body.keyRatePerSecond * (a99!.allowedLatenessMs - ALLOWED_MS)) / 1000),

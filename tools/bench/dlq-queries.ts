@@ -9,22 +9,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { timeQueries, type QueryTiming } from './query-timings.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PIPELINE = 'bench.dlq-queries';
-
-export interface DlqQueryTiming {
-  readonly query: string;
-  readonly median_ms: number;
-  readonly p95_ms: number;
-  readonly rows: number;
-}
 
 export interface DlqQueryResult {
   readonly records: number;
   readonly fill_s: number;
   readonly rounds: number;
-  readonly timings: DlqQueryTiming[];
+  readonly timings: QueryTiming[];
 }
 
 interface Repo {
@@ -117,22 +111,7 @@ export async function benchDlqQueries(
       ],
       ['one record', async () => ((await repo.get(PIPELINE, sample)) === null ? 0 : 1)],
     ];
-    const timings: DlqQueryTiming[] = [];
-    for (const [name, run] of queries) {
-      await run(); // warm
-      const times: number[] = [];
-      let rows = 0;
-      for (let i = 0; i < rounds; i++) {
-        const t = performance.now();
-        rows = await run();
-        times.push(performance.now() - t);
-      }
-      times.sort((a, b) => a - b);
-      const at = (q: number) =>
-        Math.round((times[Math.min(times.length - 1, Math.floor(q * times.length))] ?? 0) * 10) / 10;
-      timings.push({ query: name, median_ms: at(0.5), p95_ms: at(0.95), rows });
-      log(`dlq queries: ${name.padEnd(30)} median ${at(0.5)} ms, p95 ${at(0.95)} ms (${rows} rows)`);
-    }
+    const timings = await timeQueries(queries, rounds, log, 'dlq queries');
     return { records, fill_s: fillS, rounds, timings };
   } finally {
     await dataSource.destroy();

@@ -35,6 +35,29 @@ export function histogramQuantile(
   return last === undefined ? null : Number.isFinite(last.to) ? last.to : last.from;
 }
 
+/**
+ * How many observations are at or below `value`: the inverse of histogramQuantile, with the same
+ * interpolation inside the bucket that holds `value`.
+ */
+export function histogramRank(
+  buckets: readonly Bucket[],
+  value: number,
+  scale: 'linear' | 'log' = 'linear',
+): number {
+  let rank = 0;
+  for (const b of buckets) {
+    if (value >= b.to) rank += b.count;
+    else if (value > b.from && b.count > 0 && Number.isFinite(b.to)) {
+      const f =
+        scale === 'log' && b.from > 0
+          ? Math.log(value / b.from) / Math.log(b.to / b.from)
+          : (value - b.from) / (b.to - b.from);
+      rank += b.count * f;
+    }
+  }
+  return rank;
+}
+
 /** Buckets from upper bounds and counts per bucket (the last count is the open +Inf bucket). */
 export function boundedBuckets(bounds: readonly number[], counts: readonly number[]): Bucket[] {
   return counts.map((count, i) => ({

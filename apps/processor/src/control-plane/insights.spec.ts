@@ -1,5 +1,5 @@
 import { TIME_RANGES } from '@dedup/contracts';
-import { boundedBuckets, histogramQuantile, latenessBucketBounds } from './histogram-quantile';
+import { boundedBuckets, histogramQuantile, histogramRank, latenessBucketBounds } from './histogram-quantile';
 import { advice, percentiles } from './lateness/lateness.service';
 import { latencyQuantileMs } from './overview/overview.service';
 import { stepIndex, stepStarts, timeWindow } from './time-window';
@@ -38,6 +38,16 @@ describe('histogram quantiles', () => {
     expect(histogramQuantile([], 0.5)).toBeNull();
   });
 
+  it('ranks a value as the inverse of the quantile', () => {
+    const buckets = [
+      { from: 0, to: 10, count: 50 },
+      { from: 10, to: 20, count: 50 },
+    ];
+    expect(histogramRank(buckets, 15)).toBe(75);
+    expect(histogramRank(buckets, 25)).toBe(100);
+    expect(histogramRank(buckets, 0)).toBe(0);
+  });
+
   it('answers the open bucket with its lower bound', () => {
     expect(histogramQuantile(boundedBuckets([1, 2], [0, 0, 5]), 0.99)).toBe(2);
   });
@@ -68,6 +78,8 @@ describe('lateness advice', () => {
     expect(a99!.keep).toBe(0.99);
     expect(a99!.allowedLatenessMs).toBe(8_000);
     expect(a99!.wouldKeep).toBe(99);
+    // Five late records in one bucket: the advice that keeps 99 % of them keeps them all.
+    expect(advice([{ from: 2_000, to: 2_100, count: 5 }], 5, 1_000, 1, 200)[0]!.wouldKeep).toBe(5);
     // 50 new keys/s held 7 s longer: 350 rows of 200 bytes.
     expect(a99!.extraStateRows).toBe(350);
     expect(a99!.extraStateBytes).toBe(70_000);

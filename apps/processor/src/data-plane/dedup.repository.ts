@@ -559,8 +559,9 @@ export class DedupRepository {
          SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*) FROM written GROUP BY 3, 4
          ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count
        ), ten_second_counts AS (
-         INSERT INTO outcome_rollup_10s (pipeline, bucket, outcome, count)
-         SELECT $1, date_bin('10 seconds', now(), timestamptz 'epoch'), outcome, count(*) FROM written GROUP BY 3
+         INSERT INTO outcome_rollup_10s (pipeline, bucket, source_partition, outcome, count)
+         SELECT $1, date_bin('10 seconds', now(), timestamptz 'epoch'), source_partition, outcome, count(*)
+           FROM written GROUP BY 3, 4
          ON CONFLICT ON CONSTRAINT pk_outcome_rollup_10s DO UPDATE SET count = outcome_rollup_10s.count + EXCLUDED.count
        )
        INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { LATENESS_SPAN, OUTCOME_SPAN, querySpan } from '../rollup-span';
 
 export interface LatenessFilter {
   readonly pipeline: string;
@@ -15,44 +16,49 @@ export interface LatenessBucketRow {
 }
 
 /**
- * The lateness distribution's reads (migration 1764000000010): the lateness rollup, the outcome
- * rollup for the rates, and the size of a dedup state row for the advice's cost. Range scans of
- * primary keys that start with (pipeline, minute); never the audit.
+ * The lateness distribution's reads (migration 1764000000010): the lateness rollup (per minute and
+ * folded per hour), the outcome rollup for the rates (per minute and per 15 minutes), and the size
+ * of a dedup state row for the advice's cost. Range scans of primary keys that start with
+ * (pipeline, time); never the audit.
  */
 @Injectable()
 export class LatenessRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  private where(f: LatenessFilter, first: number): { sql: string; params: unknown[] } {
+  /** The topic and partition conditions, numbered from $5 (see querySpan). */
+  private where(f: LatenessFilter, withTopic: boolean): { sql: string; params: unknown[] } {
     const params: unknown[] = [];
     let sql = '';
-    if (f.topic !== undefined) {
+    if (withTopic && f.topic !== undefined) {
       params.push(f.topic);
-      sql += ` AND source_topic = $${first + params.length - 1}`;
+      sql += ` AND source_topic = $${4 + params.length}`;
     }
     if (f.partition !== undefined) {
       params.push(f.partition);
-      sql += ` AND source_partition = $${first + params.length - 1}`;
+      sql += ` AND source_partition = $${4 + params.length}`;
     }
     return { sql, params };
   }
 
   async buckets(f: LatenessFilter): Promise<LatenessBucketRow[]> {
-    const w = this.where(f, 3);
-    return this.dataSource.query(
-      `SELECT late, bucket, sum(count)::text AS n FROM lateness_rollup
-        WHERE pipeline = $1 AND minute >= to_timestamp($2 / 1000.0)${w.sql}
-        GROUP BY 1, 2 ORDER BY 2, 1`,
-      [f.pipeline, f.fromMs, ...w.params],
-    );
+    const w = this.where(f, true);
+    return querySpan(this.dataSource, LATENESS_SPAN, {
+      pipeline: f.pipeline,
+      fromMs: f.fromMs,
+      columns: 'late, bucket, count',
+      where: w.sql,
+      params: w.params,
+      outer: 'SELECT late, bucket, sum(count)::text AS n FROM rows GROUP BY 1, 2 ORDER BY 2, 1',
+    });
   }
 
   async partitions(pipeline: string, fromMs: number): Promise<{ topic: string; partition: number }[]> {
-    return this.dataSource.query(
-      `SELECT DISTINCT source_topic AS topic, source_partition AS partition FROM lateness_rollup
-        WHERE pipeline = $1 AND minute >= to_timestamp($2 / 1000.0) ORDER BY 1, 2`,
-      [pipeline, fromMs],
-    );
+    return querySpan(this.dataSource, LATENESS_SPAN, {
+      pipeline,
+      fromMs,
+      columns: 'source_topic, source_partition',
+      outer: 'SELECT DISTINCT source_topic AS topic, source_partition AS partition FROM rows ORDER BY 1, 2',
+    });
   }
 
   /**
@@ -60,17 +66,15 @@ export class LatenessRepository {
    * has one input topic, so a topic filter other than it finds nothing).
    */
   async outcomes(f: LatenessFilter): Promise<Map<string, number>> {
-    const params: unknown[] = [f.pipeline, f.fromMs];
-    let sql = '';
-    if (f.partition !== undefined) {
-      params.push(f.partition);
-      sql = ' AND source_partition = $3';
-    }
-    const rows: { outcome: string; n: string }[] = await this.dataSource.query(
-      `SELECT outcome, sum(count)::text AS n FROM outcome_rollup
-        WHERE pipeline = $1 AND minute >= to_timestamp($2 / 1000.0)${sql} GROUP BY 1`,
-      params,
-    );
+    const w = this.where(f, false);
+    const rows = await querySpan<{ outcome: string; n: string }>(this.dataSource, OUTCOME_SPAN, {
+      pipeline: f.pipeline,
+      fromMs: f.fromMs,
+      columns: 'outcome, count',
+      where: w.sql,
+      params: w.params,
+      outer: 'SELECT outcome, sum(count)::text AS n FROM rows GROUP BY 1',
+    });
     return new Map(rows.map((r) => [r.outcome, Number(r.n)]));
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { LatenessAdvice, LatenessPercentiles, LatenessResponse, RouteInput } from '@dedup/contracts';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
-import { histogramQuantile, latenessBucketBounds, type Bucket } from '../histogram-quantile';
+import { histogramQuantile, histogramRank, latenessBucketBounds, type Bucket } from '../histogram-quantile';
 import { timeWindow } from '../time-window';
 import { LatenessRepository } from './lateness.repository';
 
@@ -39,7 +39,8 @@ export function advice(
     return {
       keep,
       allowedLatenessMs: allowed,
-      wouldKeep: Math.floor(keep * lateCount),
+      // The late records at or below the advised lateness (rounded up to a whole ms above the quantile).
+      wouldKeep: Math.min(lateCount, Math.round(histogramRank(late, allowed, 'log'))),
       extraStateRows: extraRows,
       extraStateBytes: extraRows * bytesPerStateRow,
     };

@@ -143,16 +143,22 @@ export class StateExpiryRepository {
   }
 
   /**
-   * Bounds the console's rollups: the 10-s outcome counts are read for the last 15 minutes only and
+   * Folds the per-minute rollups into their 15-minute and hourly tables, and bounds the console's
+   * rollups: the 10-s outcome counts are read for the last 15 minutes only and
    * kept an hour; the lateness, health and watermark rows are read for up to 7 days and kept 8. The per-minute
    * outcome counts (a few rows per minute) are kept with the audit.
    */
   async pruneRollups(pipeline: string, auditRetentionDays: number): Promise<void> {
+    // Fold what is complete into the coarse tables first (migration 1764000000010).
+    await this.dataSource.query('SELECT dedup_rollups_compact($1)', [pipeline]);
     await this.dataSource.query(
       `WITH a AS (DELETE FROM outcome_rollup_10s WHERE pipeline = $1 AND bucket < now() - interval '1 hour'),
             b AS (DELETE FROM lateness_rollup WHERE pipeline = $1 AND minute < now() - interval '8 days'),
             c AS (DELETE FROM health_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
-            d AS (DELETE FROM watermark_minute WHERE pipeline = $1 AND minute < now() - interval '8 days')
+            d AS (DELETE FROM watermark_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
+            e AS (DELETE FROM lateness_rollup_hour WHERE pipeline = $1 AND hour < now() - interval '8 days'),
+            f AS (DELETE FROM outcome_rollup_15m
+                   WHERE pipeline = $1 AND bucket < now() - make_interval(days => greatest($2::int, 8)))
        DELETE FROM outcome_rollup WHERE pipeline = $1 AND minute < now() - make_interval(days => greatest($2::int, 8))`,
       [pipeline, auditRetentionDays],
     );

@@ -11,13 +11,18 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   dedup-key index serves lineage by dedup key; the processed_at index goes (the partitions are the
  *   time index). A default partition takes any row outside the created days (a clock far off), so an
  *   insert never fails for want of a partition. Existing rows are moved over.
- * - outcome_rollup_10s: outcomes per 10 s, for the overview's last 15 minutes (kept 1 hour).
+ * - outcome_rollup_10s: outcomes per 10 s and input partition, for the overview's last 15 minutes
+ *   (kept 1 hour). Keyed by partition like the per-minute rollup: the batch transactions of
+ *   different partitions never wait for each other on a shared row.
  * - lateness_rollup: valid records behind the pipeline watermark per minute, input partition,
  *   kept-or-late and log bucket of their lateness (2^(1/16) apart), for the lateness distribution.
  * - health_minute: what each processor instance samples every 10 s (transactions, fencing,
  *   rebalances, end-to-end latency histogram, consumer lag, DLQ depth), per minute.
  * - watermark_minute: each input partition's newest event time as sampled every 10 s, per minute,
  *   for the chart of watermark lag over time.
+ * - outcome_rollup_15m and lateness_rollup_hour: the per-minute rollups folded into 15-minute and
+ *   hourly rows by `dedup_rollups_compact` (the housekeeping sweep), up to 5 minutes ago, so a day
+ *   or a week is read from a few thousand rows; rollup_compaction says how far each is folded.
  */
 export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationInterface {
   name = 'AuditPartitionsAndInsightRollups1764000000010';
@@ -110,11 +115,21 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
 
     await queryRunner.query(`
       CREATE TABLE outcome_rollup_10s (
-        pipeline  text        NOT NULL,
-        bucket    timestamptz NOT NULL,
-        outcome   text        NOT NULL,
-        count     bigint      NOT NULL,
-        CONSTRAINT pk_outcome_rollup_10s PRIMARY KEY (pipeline, bucket, outcome)
+        pipeline          text        NOT NULL,
+        bucket            timestamptz NOT NULL,
+        source_partition  integer     NOT NULL,
+        outcome           text        NOT NULL,
+        count             bigint      NOT NULL,
+        CONSTRAINT pk_outcome_rollup_10s PRIMARY KEY (pipeline, bucket, source_partition, outcome)
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE outcome_rollup_15m (
+        pipeline          text        NOT NULL,
+        bucket            timestamptz NOT NULL,
+        source_partition  integer     NOT NULL,
+        outcome           text        NOT NULL,
+        count             bigint      NOT NULL,
+        CONSTRAINT pk_outcome_rollup_15m PRIMARY KEY (pipeline, bucket, source_partition, outcome)
       )`);
     await queryRunner.query(`
       CREATE TABLE lateness_rollup (
@@ -127,6 +142,69 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         count             bigint      NOT NULL,
         CONSTRAINT pk_lateness_rollup PRIMARY KEY (pipeline, minute, source_topic, source_partition, late, bucket)
       )`);
+    await queryRunner.query(`
+      CREATE TABLE lateness_rollup_hour (
+        pipeline          text        NOT NULL,
+        hour              timestamptz NOT NULL,
+        source_topic      text        NOT NULL,
+        source_partition  integer     NOT NULL,
+        late              boolean     NOT NULL,
+        bucket            smallint    NOT NULL,
+        count             bigint      NOT NULL,
+        CONSTRAINT pk_lateness_rollup_hour PRIMARY KEY (pipeline, hour, source_topic, source_partition, late, bucket)
+      )`);
+    await queryRunner.query(`
+      CREATE TABLE rollup_compaction (
+        pipeline  text        NOT NULL,
+        kind      text        NOT NULL,
+        -- Rows before this are folded into the coarse table; read the fine one from here on.
+        until     timestamptz NOT NULL,
+        CONSTRAINT pk_rollup_compaction PRIMARY KEY (pipeline, kind)
+      )`);
+    /*
+     * Folds a pipeline's per-minute rollups into the coarse tables, up to the last whole 15 minutes
+     * (hour) that ended at least 5 minutes ago: a batch transaction writes its rows at its start's
+     * minute, and none stays open that long (idle-in-transaction timeout). Serialized per pipeline.
+     */
+    await queryRunner.query(`
+      CREATE FUNCTION dedup_rollups_compact(p text) RETURNS void LANGUAGE plpgsql AS $$
+      DECLARE
+        done timestamptz;
+        upto timestamptz;
+      BEGIN
+        IF NOT pg_try_advisory_xact_lock(hashtext('dedup_rollups_compact/' || p)) THEN RETURN; END IF;
+
+        upto := date_bin('15 minutes', now() - interval '5 minutes', timestamptz 'epoch');
+        SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'outcome_15m';
+        IF done IS NULL THEN
+          SELECT date_bin('15 minutes', min(minute), timestamptz 'epoch') INTO done FROM outcome_rollup WHERE pipeline = p;
+        END IF;
+        IF done IS NOT NULL AND done < upto THEN
+          INSERT INTO outcome_rollup_15m AS c (pipeline, bucket, source_partition, outcome, count)
+          SELECT p, date_bin('15 minutes', minute, timestamptz 'epoch'), source_partition, outcome, sum(count)
+            FROM outcome_rollup WHERE pipeline = p AND minute >= done AND minute < upto
+           GROUP BY 2, 3, 4
+          ON CONFLICT ON CONSTRAINT pk_outcome_rollup_15m DO UPDATE SET count = c.count + EXCLUDED.count;
+        END IF;
+        INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'outcome_15m', greatest(done, upto))
+        ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
+
+        upto := date_bin('1 hour', now() - interval '5 minutes', timestamptz 'epoch');
+        done := NULL;
+        SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'lateness_hour';
+        IF done IS NULL THEN
+          SELECT date_bin('1 hour', min(minute), timestamptz 'epoch') INTO done FROM lateness_rollup WHERE pipeline = p;
+        END IF;
+        IF done IS NOT NULL AND done < upto THEN
+          INSERT INTO lateness_rollup_hour AS c (pipeline, hour, source_topic, source_partition, late, bucket, count)
+          SELECT p, date_bin('1 hour', minute, timestamptz 'epoch'), source_topic, source_partition, late, bucket, sum(count)
+            FROM lateness_rollup WHERE pipeline = p AND minute >= done AND minute < upto
+           GROUP BY 2, 3, 4, 5, 6
+          ON CONFLICT ON CONSTRAINT pk_lateness_rollup_hour DO UPDATE SET count = c.count + EXCLUDED.count;
+        END IF;
+        INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'lateness_hour', greatest(done, upto))
+        ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
+      END $$`);
     await queryRunner.query(`
       CREATE TABLE health_minute (
         pipeline             text             NOT NULL,
@@ -157,6 +235,10 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
   }
 
   public async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP FUNCTION dedup_rollups_compact(text)`);
+    await queryRunner.query(`DROP TABLE rollup_compaction`);
+    await queryRunner.query(`DROP TABLE lateness_rollup_hour`);
+    await queryRunner.query(`DROP TABLE outcome_rollup_15m`);
     await queryRunner.query(`DROP TABLE watermark_minute`);
     await queryRunner.query(`DROP TABLE health_minute`);
     await queryRunner.query(`DROP TABLE lateness_rollup`);
