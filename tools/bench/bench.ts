@@ -29,6 +29,7 @@ import { DEFAULT_PORTS } from '../stack/ports.ts';
 import { BENCH_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-stack.ts';
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
+import { benchConsoleQueries, type ConsoleQueryResult } from './console-queries.ts';
 import { benchDlqQueries, type DlqQueryResult } from './dlq-queries.ts';
 import { replayProgress, seedReplay, startReplay, type ReplayImpactSetup } from './replay-impact.ts';
 import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
@@ -75,6 +76,8 @@ const { values } = parseArgs({
     'keep-data': { type: 'boolean', default: false },
     /** DLQ records for the triage-query stage (docs/benchmarks.md); 0 skips it. --quick: 100 000. */
     'dlq-rows': { type: 'string' },
+    /** Audit rows for the console-query stage (docs/benchmarks.md); 0 skips it. --quick: 1 000 000. */
+    'audit-rows': { type: 'string' },
     /** The replay-impact stage: live events/s offered, with and without a replay (0 skips it). */
     'replay-impact-rate': { type: 'string', default: '2000' },
     /** ... and the replay's rate cap, records/s. */
@@ -742,10 +745,12 @@ async function main(): Promise<void> {
   let profileSummary: ProfileSummary | undefined;
   let profileStatements: StatementStat[] | undefined;
   let dlqQueries: DlqQueryResult | undefined;
+  let consoleQueries: ConsoleQueryResult | undefined;
   let replayImpact: ReplayImpact | undefined;
   const replayImpactRate = Number(values['replay-impact-rate']);
   const replayCap = Number(values['replay-cap']);
   const dlqRows = Number(values['dlq-rows'] ?? (quick ? 100_000 : 1_000_000));
+  const auditRows = Number(values['audit-rows'] ?? (quick ? 1_000_000 : 10_000_000));
   const stopAll = async () => {
     for (const p of [...running]) await p.stop();
     await admin.disconnect().catch(() => undefined);
@@ -800,6 +805,10 @@ async function main(): Promise<void> {
     if (dlqRows > 0) {
       log(`▶ dlq queries: ${dlqRows} DLQ records, the triage API's queries`);
       dlqQueries = await benchDlqQueries(stack.databaseUrl, dlqRows, 20, log);
+    }
+    if (auditRows > 0) {
+      log(`▶ console queries: ${auditRows} audit rows and 7 days of rollups, the console API's queries`);
+      consoleQueries = await benchConsoleQueries(stack.databaseUrl, auditRows, 20, log);
     }
   } finally {
     await stopAll();
@@ -879,6 +888,7 @@ async function main(): Promise<void> {
             postgres_statements: profileStatements ?? null,
           },
     dlq_queries: dlqQueries ?? null,
+    console_queries: consoleQueries ?? null,
     replay_impact: replayImpact ?? null,
     run_dir: path.relative(repoRoot, runDir),
   };
@@ -988,6 +998,16 @@ async function main(): Promise<void> {
     text.push('', `## DLQ triage queries (${dlqQueries.records} DLQ records; target < 100 ms)`, '');
     text.push('| query | median ms | p95 ms | rows |', '| - | -: | -: | -: |');
     for (const t of dlqQueries.timings)
+      text.push(`| ${t.query} | ${t.median_ms} | ${t.p95_ms} | ${t.rows} |`);
+  }
+  if (consoleQueries !== undefined) {
+    text.push(
+      '',
+      `## Console queries (${consoleQueries.audit_rows} audit rows, ${consoleQueries.rollup_minutes} minutes of rollups; target < 100 ms)`,
+      '',
+    );
+    text.push('| query | median ms | p95 ms | rows |', '| - | -: | -: | -: |');
+    for (const t of consoleQueries.timings)
       text.push(`| ${t.query} | ${t.median_ms} | ${t.p95_ms} | ${t.rows} |`);
   }
   text.push(
