@@ -1,16 +1,23 @@
-import type { PartitionWatermark } from '@dedup/contracts';
+import type { PartitionWatermark, WatermarkHistory } from '@dedup/contracts';
 import { describe, expect, it } from '@jest/globals';
 import {
   durationText,
   heldBackText,
+  lagAxis,
+  lagAxisText,
+  lagLines,
+  lagRows,
+  lagSummary,
   lagText,
   ownerText,
   partitionAnchor,
   partitionHref,
   otherTopicNote,
+  parseWatermarksSearch,
   pipelineLagMs,
   recordsBehindText,
   stateText,
+  unchartedText,
 } from './watermarks-view';
 
 const partition = (over: Partial<PartitionWatermark> = {}): PartitionWatermark => ({
@@ -127,5 +134,97 @@ describe('the pipeline watermark', () => {
         partitions: [partition({ idle: true, idleForMs: 9_000 })],
       }),
     ).toBe('Every partition is idle: the watermark stays where the last batch left it.');
+  });
+});
+
+describe('the lag chart', () => {
+  const history: WatermarkHistory = {
+    range: '1h',
+    stepSeconds: 60,
+    partitions: [0, 1],
+    points: [
+      { t: '2026-12-05T10:00:00.000Z', lagMs: {} },
+      { t: '2026-12-05T10:01:00.000Z', lagMs: { '0': 4_000, '1': 130_000 } },
+      { t: '2026-12-05T10:02:00.000Z', lagMs: { '0': 9_000 } },
+    ],
+  };
+
+  it('reads the range from the URL, defaulted, and says a bad one', () => {
+    expect(parseWatermarksSearch({})).toEqual({ ok: true, query: { range: '1h' } });
+    expect(parseWatermarksSearch({ range: '6h', topic: 'events.raw' })).toEqual({
+      ok: true,
+      query: { range: '6h' },
+    });
+    expect(parseWatermarksSearch({ range: '2h' })).toEqual({
+      ok: false,
+      problems: ['Range: a range: one of 15m, 1h, 6h, 24h, 7d (not "2h").'],
+      raw: { range: '2h' },
+    });
+  });
+
+  it('has a row per step and a column per partition, a gap where a step has no sample', () => {
+    expect(lagRows(history)).toEqual([
+      { t: Date.parse('2026-12-05T10:00:00.000Z'), p0: null, p1: null },
+      { t: Date.parse('2026-12-05T10:01:00.000Z'), p0: 4_000, p1: 130_000 },
+      { t: Date.parse('2026-12-05T10:02:00.000Z'), p0: 9_000, p1: null },
+    ]);
+  });
+
+  it('draws a line per partition, marks the one holding the watermark back and links its row', () => {
+    expect(lagLines(history, 1)).toEqual([
+      { partition: 0, key: 'p0', label: 'Partition 0', holdsBack: false, href: '#p-0' },
+      {
+        partition: 1,
+        key: 'p1',
+        label: 'Partition 1, holds the watermark back',
+        holdsBack: true,
+        href: '#p-1',
+      },
+    ]);
+    expect(lagLines(history, null).some((line) => line.holdsBack)).toBe(false);
+  });
+
+  it('spans the range up to the answer', () => {
+    const now = '2026-12-05T10:02:30.000Z';
+    expect(lagAxis(history, now)).toEqual({
+      fromMs: Date.parse('2026-12-05T10:00:00.000Z'),
+      toMs: Date.parse(now),
+    });
+    expect(lagAxis({ range: '15m', points: [] }, now).fromMs).toBe(Date.parse(now) - 15 * 60_000);
+  });
+
+  it.each([
+    [0, '0 ms'],
+    [850, '850 ms'],
+    [4_000, '4 s'],
+    [12_500, '13 s'],
+    [90_000, '1.5 min'],
+    [130_000, '2.2 min'],
+    [25 * 60_000, '25 min'],
+    [2.25 * 3_600_000, '2.3 h'],
+    [3 * 86_400_000, '3 d'],
+  ])('an axis lag of %d ms is "%s"', (ms, text) => {
+    expect(lagAxisText(ms)).toBe(text);
+  });
+
+  it('sums the chart up: the latest and the highest lag, with their partitions', () => {
+    expect(lagSummary(history)).toBe('latest 9 s (partition 0), highest 2.2 min (partition 1)');
+    expect(lagSummary({ points: [{ t: '2026-12-05T10:00:00.000Z', lagMs: {} }] })).toBe(
+      'nothing sampled in the range',
+    );
+  });
+
+  it('says which partitions have no line', () => {
+    const rows = [partition(), partition({ partition: 1 }), partition({ partition: 2 })];
+    expect(unchartedText(rows.slice(0, 2), history)).toBeNull();
+    expect(unchartedText(rows, history)).toBe(
+      'Partition 2 has no watermark sampled in the range, so no line.',
+    );
+    expect(unchartedText([...rows, partition({ partition: 3 })], history)).toBe(
+      'Partitions 2 and 3 have no watermark sampled in the range, so no line.',
+    );
+    expect(unchartedText(rows, { partitions: [] })).toBe(
+      'Partitions 0, 1 and 2 have no watermark sampled in the range, so no line.',
+    );
   });
 });

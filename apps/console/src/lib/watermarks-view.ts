@@ -1,9 +1,19 @@
-import type { PartitionOwner, PartitionWatermark, WatermarksResponse } from '@dedup/contracts';
+import {
+  TIME_RANGES,
+  watermarksQuerySchema,
+  type PartitionOwner,
+  type PartitionWatermark,
+  type WatermarkHistory,
+  type WatermarksQuery,
+  type WatermarksResponse,
+} from '@dedup/contracts';
+import { parseSearch, type ParsedSearch, type SearchParams } from './time-range-view';
 
 /*
  * What the Watermarks page (`/watermarks`) shows, as pure functions: lags in words, a partition's
- * state, its owner, and the anchor `/watermarks#p-3` jumps to. No React, no fetch, no clock, no
- * locale (numbers are grouped by hand, as everywhere in the console).
+ * state, its owner, the anchor `/watermarks#p-3` jumps to, and the lag-over-time chart's rows and
+ * lines (`?range=`). No React, no fetch, no clock, no locale (numbers are grouped by hand, as
+ * everywhere in the console).
  */
 
 export const WATERMARKS_PATH = '/watermarks';
@@ -104,4 +114,132 @@ export function heldBackText(
   return active === 1
     ? `Partition ${w.heldBackBy} is the only active partition.`
     : `Partition ${w.heldBackBy} is the slowest of ${active} active partitions: it holds the watermark back.`;
+}
+
+/** The page's `?range=` (the lag chart's span) as the route's query; `?topic=` is read on its own. */
+export function parseWatermarksSearch(params: SearchParams): ParsedSearch<WatermarksQuery> {
+  return parseSearch(watermarksQuerySchema, params, { range: 'Range' });
+}
+
+/** A partition's key in the chart's rows: `p3` (the row anchor is `p-3`). */
+export type LagKey = `p${number}`;
+
+/** One step of the lag chart: its start (epoch ms) and each partition's largest lag in it, in ms. */
+export type LagRow = { readonly t: number } & { readonly [key: LagKey]: number | null };
+
+export function lagKey(partition: number): LagKey {
+  return `p${partition}`;
+}
+
+/** The chart's rows, oldest first; a partition without a sample in a step is null there (a gap). */
+export function lagRows(history: Pick<WatermarkHistory, 'partitions' | 'points'>): LagRow[] {
+  return history.points.map((point) => {
+    const row: Record<string, number | null> = { t: Date.parse(point.t) };
+    for (const partition of history.partitions) row[lagKey(partition)] = point.lagMs[partition] ?? null;
+    return row as LagRow;
+  });
+}
+
+export interface LagLine {
+  readonly partition: number;
+  readonly key: LagKey;
+  /** "Partition 1", and why it is marked: "Partition 1, holds the watermark back". */
+  readonly label: string;
+  readonly holdsBack: boolean;
+  /** The partition's row on this page. */
+  readonly href: string;
+}
+
+/**
+ * One line per partition with a sample in the range, by partition number; the one holding the
+ * pipeline watermark back now is marked (a partition without a watermark has no lag to draw).
+ */
+export function lagLines(
+  history: Pick<WatermarkHistory, 'partitions'>,
+  heldBackBy: number | null,
+): LagLine[] {
+  return history.partitions.map((partition) => {
+    const holdsBack = partition === heldBackBy;
+    return {
+      partition,
+      key: lagKey(partition),
+      label: holdsBack ? `Partition ${partition}, holds the watermark back` : `Partition ${partition}`,
+      holdsBack,
+      href: `#${partitionAnchor(partition)}`,
+    };
+  });
+}
+
+/**
+ * The time axis: from the first step's start to the answer's clock (the last step holds it). The
+ * processor always answers every step of the range; without one, the range's span before `now`.
+ */
+export function lagAxis(
+  history: Pick<WatermarkHistory, 'range' | 'points'>,
+  now: string,
+): { fromMs: number; toMs: number } {
+  const toMs = Date.parse(now);
+  const first = history.points[0];
+  return {
+    fromMs: first === undefined ? toMs - TIME_RANGES[history.range].spanSeconds * 1_000 : Date.parse(first.t),
+    toMs,
+  };
+}
+
+/**
+ * A lag for the chart's axis and tooltip, in one unit, two significant digits below 10 ("850 ms",
+ * "4.5 s", "13 s", "1.5 min", "25 min", "2.3 h", "3 d"): an axis tick has room for about nine
+ * characters, and "2 min 10 s" does not fit.
+ */
+export function lagAxisText(ms: number): string {
+  const size = Math.max(0, ms);
+  const units = [
+    [DAY, 'd'],
+    [HOUR, 'h'],
+    [MINUTE, 'min'],
+    [SECOND, 's'],
+  ] as const;
+  for (const [unit, name] of units) {
+    if (size >= unit) {
+      const value = size / unit;
+      return `${value >= 10 ? Math.round(value) : Number(value.toPrecision(2))} ${name}`;
+    }
+  }
+  return `${Math.round(size)} ms`;
+}
+
+/**
+ * The chart's summary, for the caption and a screen reader: the largest lag in the latest step with
+ * a sample and the largest over the range, each with its partition.
+ */
+export function lagSummary(history: Pick<WatermarkHistory, 'points'>): string {
+  const largest = (lagMs: Readonly<Record<string, number>>) =>
+    Object.entries(lagMs).reduce<{ partition: string; ms: number } | null>(
+      (max, [partition, ms]) => (max === null || ms > max.ms ? { partition, ms } : max),
+      null,
+    );
+  const perStep = history.points.map((p) => largest(p.lagMs)).filter((m) => m !== null);
+  const latest = perStep.at(-1);
+  if (latest === undefined) return 'nothing sampled in the range';
+  const highest = perStep.reduce((max, m) => (m.ms > max.ms ? m : max));
+  const said = (m: { partition: string; ms: number }) => `${lagAxisText(m.ms)} (partition ${m.partition})`;
+  return `latest ${said(latest)}, highest ${said(highest)}`;
+}
+
+/**
+ * Which input partitions have no line, said under the chart: they had no watermark sampled in the
+ * range (no record yet, or the samples are older). Null when every partition has a line.
+ */
+export function unchartedText(
+  partitions: readonly Pick<PartitionWatermark, 'partition'>[],
+  history: Pick<WatermarkHistory, 'partitions'>,
+): string | null {
+  const charted = new Set(history.partitions);
+  const missing = partitions.map((p) => p.partition).filter((p) => !charted.has(p));
+  if (missing.length === 0) return null;
+  const list =
+    missing.length === 1
+      ? `Partition ${missing[0]} has`
+      : `Partitions ${missing.slice(0, -1).join(', ')} and ${missing.at(-1)} have`;
+  return `${list} no watermark sampled in the range, so no line.`;
 }
