@@ -1,4 +1,4 @@
-import type { WatermarksResponse } from '@dedup/contracts';
+import type { WatermarksQuery, WatermarksResponse } from '@dedup/contracts';
 import type { SessionClaims } from '../../auth';
 import { callApi, type ProcessorResult } from './api-client';
 
@@ -7,15 +7,21 @@ import { callApi, type ProcessorResult } from './api-client';
  * signed-in person. Server-only; failures are values.
  */
 
-/** Two small reads of Postgres and one of the broker's end offsets. */
+/**
+ * Two reads of Postgres (the watermarks; the lag history, at most a week of per-minute rows per
+ * partition) and one of the broker's end offsets.
+ */
 const WATERMARKS_TIMEOUT_MS = 5_000;
 
-export function fetchWatermarks(caller: SessionClaims): Promise<ProcessorResult<WatermarksResponse>> {
-  // The route's history range defaults (1 h); the page shows the current watermarks only.
+/** The current watermarks, and each partition's lag over `query.range` (the page's chart). */
+export function fetchWatermarks(
+  caller: SessionClaims,
+  query: WatermarksQuery,
+): Promise<ProcessorResult<WatermarksResponse>> {
   return callApi(
     caller,
     'watermarks.get',
-    { query: {} },
+    { query },
     { what: 'watermarks', timeoutMs: WATERMARKS_TIMEOUT_MS },
   );
 }

@@ -1,12 +1,19 @@
+import { badRequest, processorResponse, requireCaller } from '../../../lib/server/route-responses';
 import { fetchWatermarks } from '../../../lib/server/watermarks-client';
-import { processorResponse, requireCaller } from '../../../lib/server/route-responses';
+import { searchParamsOf } from '../../../lib/time-range-view';
+import { parseWatermarksSearch } from '../../../lib/watermarks-view';
 
 // Live numbers: never prerendered at build time, never cached.
 export const dynamic = 'force-dynamic';
 
-/** `GET /api/watermarks`: the Watermarks page's poll target; a processor failure is a 502. */
+/**
+ * `GET /api/watermarks?range=1h`: the Watermarks page's poll target (the lag chart over the range);
+ * a bad range is a 400, a processor failure a 502.
+ */
 export async function GET(request: Request): Promise<Response> {
   const caller = await requireCaller(request, 'read');
   if (!caller.ok) return caller.response;
-  return processorResponse(await fetchWatermarks(caller.value));
+  const search = parseWatermarksSearch(searchParamsOf(request.url));
+  if (!search.ok) return badRequest(search.problems.join(' '));
+  return processorResponse(await fetchWatermarks(caller.value, search.query));
 }
