@@ -31,6 +31,10 @@ export interface ChartSeries<K extends string> {
   readonly kind: 'line' | 'area' | 'bar';
   /** Series with the same stack are drawn on top of each other. */
   readonly stack?: string;
+  /** The legend entry links here: a partition's row, `#p-3`. */
+  readonly href?: string;
+  /** The series the chart is about: a line drawn thicker, and every other line fainter. */
+  readonly emphasis?: boolean;
 }
 
 export interface TimeChartProps<Row extends { readonly t: number }> {
@@ -90,7 +94,7 @@ export function TimeChart<Row extends { readonly t: number }>(props: TimeChartPr
           <div className="chart-plot" style={{ height }}>
             {inBrowser && <Plot {...props} height={height} />}
           </div>
-          {series.length > 1 && <ChartLegend series={series} />}
+          {(series.length > 1 || series.some((s) => s.href !== undefined)) && <ChartLegend series={series} />}
         </>
       )}
     </figure>
@@ -109,6 +113,11 @@ function Plot<Row extends { readonly t: number }>({
   integer,
   height,
 }: TimeChartProps<Row> & { height: number }) {
+  const emphasised = series.some((s) => s.emphasis === true);
+  // The emphasised series last, so it is drawn over the others; the legend keeps the given order.
+  const drawn = emphasised
+    ? [...series.filter((s) => s.emphasis !== true), ...series.filter((s) => s.emphasis === true)]
+    : series;
   return (
     <ResponsiveContainer width="100%" height={height}>
       <ComposedChart data={[...rows]} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -141,7 +150,7 @@ function Plot<Row extends { readonly t: number }>({
             />
           )}
         />
-        {series.map((s) => {
+        {drawn.map((s) => {
           const common = {
             key: s.key,
             dataKey: s.key,
@@ -170,7 +179,8 @@ function Plot<Row extends { readonly t: number }>({
                   {...common}
                   type="linear"
                   stroke={s.color}
-                  strokeWidth={2}
+                  strokeWidth={s.emphasis === true ? 3 : 2}
+                  strokeOpacity={emphasised && s.emphasis !== true ? 0.55 : 1}
                   dot={false}
                   connectNulls={false}
                 />
@@ -222,18 +232,18 @@ function ChartTooltip<K extends string>({
   );
 }
 
-/** The series' names with their colours, as HTML (wraps, and reads as text). */
+/** The series' names with their colours, as HTML (wraps, and reads as text); an `href` makes a link. */
 export function ChartLegend<K extends string>({
   series,
 }: {
-  series: readonly Pick<ChartSeries<K>, 'key' | 'label' | 'color'>[];
+  series: readonly Pick<ChartSeries<K>, 'key' | 'label' | 'color' | 'href'>[];
 }) {
   return (
     <ul className="chart-legend">
       {series.map((s) => (
-        <li key={s.key}>
+        <li key={s.key} data-series={s.key}>
           <span className="chart-swatch" style={{ background: s.color }} aria-hidden="true" />
-          {s.label}
+          {s.href === undefined ? s.label : <a href={s.href}>{s.label}</a>}
         </li>
       ))}
     </ul>
