@@ -76,28 +76,40 @@ const AUDIT_COLUMNS = `source_topic text, source_partition int, source_offset bi
   first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
   watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean`;
 
-const UPSERT = `ON CONFLICT ON CONSTRAINT uq_event_audit_coordinates DO UPDATE
-      SET event_id = EXCLUDED.event_id, processed_at = now()
-      WHERE event_audit.record_hash IS DISTINCT FROM EXCLUDED.record_hash`;
+const AUDIT_INSERT_COLUMNS = `pipeline, pipeline_version, source_topic, source_partition, source_offset,
+  event_id, dedup_keys, dedup_key, outcome, reason, error_type, matched_strategy, first_topic, first_partition,
+  first_offset, first_seen_at, event_time, watermark, lateness_ms, trace_id, record_hash, approximate`;
+const AUDIT_INSERT_VALUES = `$1, $2, source_topic, source_partition, source_offset, event_id, dedup_keys, dedup_keys[1],
+  outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
+  to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
+  to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash, approximate`;
 
-/** The statement before: every row through the upsert, the rollup from its RETURNING. */
+/**
+ * The audit is partitioned by day (no unique constraint on the coordinates): a row that may exist
+ * already is skipped when its bytes match and replaced when they differ (DedupRepository.record's
+ * re-delivery path), `cond` choosing the rows that take it.
+ */
+function redo(cond: string): string {
+  return `redo AS (
+      SELECT * FROM rows r WHERE ${cond} AND NOT EXISTS (
+        SELECT 1 FROM event_audit a WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+           AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
+           AND a.record_hash IS NOT DISTINCT FROM r.record_hash)
+    ), replaced AS (
+      DELETE FROM event_audit a USING redo r WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+         AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
+    ), redone AS (
+      INSERT INTO event_audit (${AUDIT_INSERT_COLUMNS}) SELECT ${AUDIT_INSERT_VALUES} FROM redo
+      RETURNING source_partition, outcome
+    )`;
+}
+
+/** Every row through the re-delivery path (as if no progress were known), the rollup from its RETURNING. */
 function auditUpsert(rowsSql: string): string {
-  return `WITH rows AS (${rowsSql}), inserted AS (
-    INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset,
-                             event_id, dedup_keys, dedup_key, outcome, reason, error_type, matched_strategy,
-                             first_topic, first_partition, first_offset, first_seen_at, event_time,
-                             watermark, lateness_ms, trace_id, record_hash, approximate)
-    SELECT $1, $2, source_topic, source_partition, source_offset, event_id, dedup_keys, dedup_keys[1],
-           outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
-           to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
-           to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash, approximate
-      FROM rows
-    ${UPSERT}
-    RETURNING source_partition, outcome, processed_at
-  )
+  return `WITH rows AS (${rowsSql}), ${redo('true')}
   INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
-  SELECT $1, date_trunc('minute', processed_at), source_partition, outcome, count(*)
-    FROM inserted GROUP BY 2, 3, 4
+  SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*)
+    FROM redone GROUP BY 2, 3, 4
   ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count`;
 }
 
@@ -110,7 +122,7 @@ function auditPlain(rowsSql: string): string {
       FROM rows`;
   return `WITH rows AS (${rowsSql}),
     fresh AS (${insert} WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint),
-    redone AS (${insert} WHERE $4::bigint IS NULL OR source_offset <= $4::bigint ${UPSERT} RETURNING source_partition, outcome),
+    ${redo('($4::bigint IS NULL OR r.source_offset <= $4::bigint)')},
     counts AS (SELECT source_partition, outcome, count(*) AS n FROM rows
                 WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint GROUP BY 1, 2
                UNION ALL SELECT source_partition, outcome, count(*) FROM redone GROUP BY 1, 2)
@@ -178,12 +190,12 @@ function claimParams(rows: AuditRow[]): unknown[] {
 
 const variants: Variant[] = [
   {
-    name: 'audit: upsert + RETURNING rollup, jsonb (before)',
+    name: 'audit: every row checked and replaced if changed + RETURNING rollup, jsonb (before)',
     sql: auditUpsert(`SELECT * FROM jsonb_to_recordset($3::jsonb) AS r(${AUDIT_COLUMNS})`),
     params: (rows) => [PIPELINE, '1', JSON.stringify(rows)],
   },
   {
-    name: 'audit: upsert + RETURNING rollup, json',
+    name: 'audit: every row checked and replaced if changed + RETURNING rollup, json',
     sql: auditUpsert(`SELECT * FROM json_to_recordset($3::json) AS r(${AUDIT_COLUMNS})`),
     params: (rows) => [PIPELINE, '1', JSON.stringify(rows)],
   },
@@ -203,7 +215,7 @@ const variants: Variant[] = [
     params: claimParams,
   },
   {
-    name: 'audit: upsert, unnest arrays per column (dedup_keys: first key only)',
+    name: 'audit: every row checked, unnest arrays per column (dedup_keys: first key only)',
     sql: auditUpsert(
       `SELECT ${AUDIT_KEYS.map((k, i) => (k === 'dedup_keys' ? `ARRAY[c${i}] AS dedup_keys` : `c${i} AS ${k}`)).join(', ')}
          FROM unnest(${AUDIT_KEYS.map((k, i) => `$${i + 3}::${k === 'dedup_keys' ? 'text' : AUDIT_TYPES[i]}[]`).join(', ')})
