@@ -3,6 +3,7 @@
 import { watermarksResponseSchema, type PartitionWatermark, type WatermarksResponse } from '@dedup/contracts';
 import { useState } from 'react';
 import { fetchConsole } from '../../../lib/console-fetch';
+import { hrefWith, rangeCaption, type TimeRange } from '../../../lib/time-range-view';
 import {
   durationText,
   heldBackText,
@@ -13,14 +14,18 @@ import {
   pipelineLagMs,
   recordsBehindText,
   stateText,
+  unchartedText,
 } from '../../../lib/watermarks-view';
 import { LocalTime } from '../../local-time';
 import { usePolling } from '../../use-polling';
+import { WatermarkLagChart } from './watermark-lag-chart';
 
 /** Watermarks move with every batch; every 5 s is enough for a person to follow them. */
 const POLL_INTERVAL_MS = 5_000;
 
 interface WatermarksLiveProps {
+  /** The lag chart's range, or null when the URL's was refused (no chart; the page says why). */
+  range: TimeRange | null;
   /** The server-rendered first answer, or null when the processor could not be read. */
   initial: WatermarksResponse | null;
   initialError: string | null;
@@ -28,13 +33,18 @@ interface WatermarksLiveProps {
   askedTopic: string | null;
 }
 
-/** The pipeline watermark and one row per input partition, refreshed while the page is open. */
-export function WatermarksLive({ initial, initialError, askedTopic }: WatermarksLiveProps) {
+/**
+ * The pipeline watermark, each partition's lag over the range and one row per input partition,
+ * refreshed while the page is open.
+ */
+export function WatermarksLive({ range, initial, initialError, askedTopic }: WatermarksLiveProps) {
   const [data, setData] = useState<WatermarksResponse | null>(initial);
   const [error, setError] = useState<string | null>(initialError);
 
   usePolling(async (signal) => {
-    const result = await fetchConsole('/api/watermarks', watermarksResponseSchema, 'watermarks', { signal });
+    // Without a range the route's default is read; the chart is not drawn.
+    const path = hrefWith('/api/watermarks', { range: range ?? undefined });
+    const result = await fetchConsole(path, watermarksResponseSchema, 'watermarks', { signal });
     if (signal.aborted) return;
     if (result.ok) {
       setData(result.value);
@@ -56,7 +66,9 @@ export function WatermarksLive({ initial, initialError, askedTopic }: Watermarks
             : 'Showing the last answer; retrying every 5 s.'}
         </div>
       )}
-      {data !== null && <Watermarks data={data} stale={stale} askedTopic={askedTopic} />}
+      {data !== null && (
+        <Watermarks data={data} stale={stale} askedTopic={askedTopic} chart={range !== null} />
+      )}
     </>
   );
 }
@@ -65,12 +77,15 @@ function Watermarks({
   data,
   stale,
   askedTopic,
+  chart,
 }: {
   data: WatermarksResponse;
   stale: boolean;
   askedTopic: string | null;
+  chart: boolean;
 }) {
   const note = otherTopicNote(askedTopic, data.topic);
+  const uncharted = unchartedText(data.partitions, data.history);
   return (
     <>
       {note !== null && (
@@ -95,6 +110,12 @@ function Watermarks({
           <dt>Idle after</dt>
           <dd>{durationText(data.idleTimeoutMs)}</dd>
         </div>
+        {chart && (
+          <div>
+            <dt>Range</dt>
+            <dd data-testid="range-caption">{rangeCaption(data.history.range, data.history.stepSeconds)}</dd>
+          </div>
+        )}
         <div>
           <dt>Last updated</dt>
           <dd data-testid="last-updated">
@@ -121,6 +142,17 @@ function Watermarks({
           )}
         </p>
       </section>
+
+      {chart && (
+        <section className={stale ? 'wm-lag stale' : 'wm-lag'} aria-label="Lag over time">
+          <WatermarkLagChart history={data.history} heldBackBy={data.heldBackBy} now={data.now} />
+          {uncharted !== null && data.history.partitions.length > 0 && (
+            <p className="muted wm-note" data-testid="lag-uncharted">
+              {uncharted}
+            </p>
+          )}
+        </section>
+      )}
 
       <div className={stale ? 'table-scroll stale' : 'table-scroll'}>
         <table className="table wm-table" aria-label="Partitions">
