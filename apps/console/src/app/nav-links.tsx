@@ -2,33 +2,30 @@
 
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
+import { CONSOLE_SECTIONS, isCurrentSection, navAccessibleName } from '../lib/console-sections';
 
-const SECTIONS = [
-  { href: '/', label: 'Overview' },
-  { href: '/watermarks', label: 'Watermarks' },
-  { href: '/lateness', label: 'Late events' },
-  { href: '/exactly-once', label: 'Exactly-once' },
-  { href: '/backfills', label: 'Backfills' },
-  { href: '/dlq', label: 'Dead letters' },
-  { href: '/lineage', label: 'Lineage' },
-  { href: '/activity', label: 'Activity' },
-] as const;
-
-/** The console's sections; the current one is marked for screen readers and by style. */
+/**
+ * The console's sections; the current one is marked for screen readers and by style. Two show a
+ * short name so that the bar stays on one line on a laptop; their accessible name and tooltip are
+ * the full one.
+ */
 export function NavLinks() {
   const pathname = usePathname();
   return (
     <ul className="nav-links">
-      {SECTIONS.map(({ href, label }) => {
-        const current = href === '/' ? pathname === '/' : pathname.startsWith(href);
-        return (
-          <li key={href}>
-            <Link href={href} className="nav-link" aria-current={current ? 'page' : undefined}>
-              {label}
-            </Link>
-          </li>
-        );
-      })}
+      {CONSOLE_SECTIONS.map((section) => (
+        <li key={section.href}>
+          <Link
+            href={section.href}
+            className="nav-link"
+            aria-current={isCurrentSection(section.href, pathname) ? 'page' : undefined}
+            aria-label={navAccessibleName(section)}
+            title={section.short === undefined ? undefined : section.label}
+          >
+            {section.short ?? section.label}
+          </Link>
+        </li>
+      ))}
     </ul>
   );
 }
