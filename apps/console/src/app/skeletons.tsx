@@ -1,3 +1,6 @@
+import { TIME_RANGE_IDS } from '../lib/time-range-view';
+import './charts.css';
+
 /*
  * The building blocks of the sections' loading.tsx: grey blocks in the shape of what is coming, so
  * the page does not jump when the data arrives. Hidden from screen readers; each loading.tsx has one
@@ -82,6 +85,40 @@ export function SkeletonCard() {
       <span className="skeleton skeleton-bar" />
       <span className="skeleton skeleton-line w-40" />
       <span className="skeleton skeleton-line w-60" />
+    </div>
+  );
+}
+
+/** The time-range picker of the Overview, Watermarks…: its five ranges, none marked (the URL's is not known here). */
+export function SkeletonRangePicker() {
+  return (
+    <div className="range-picker" aria-hidden="true">
+      <span className="range-picker-label">Range</span>
+      <ul>
+        {TIME_RANGE_IDS.map((range) => (
+          <li key={range}>
+            <span className="range-link">{range}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+/** A chart's frame: its title (known before the data) and the plot's height, empty. */
+export function SkeletonChart({
+  title,
+  height = 200,
+  wide,
+}: {
+  title: string;
+  height?: number;
+  wide?: boolean;
+}) {
+  return (
+    <div className={wide === true ? 'chart chart-wide' : 'chart'} aria-hidden="true">
+      <span className="chart-title">{title}</span>
+      <div className="chart-plot" style={{ height }} />
     </div>
   );
 }

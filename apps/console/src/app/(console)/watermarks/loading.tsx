@@ -1,6 +1,15 @@
-import { LoadingStatus, SkeletonLede, SkeletonTable } from '../../skeletons';
+import {
+  LoadingStatus,
+  SkeletonChart,
+  SkeletonLede,
+  SkeletonRangePicker,
+  SkeletonTable,
+} from '../../skeletons';
 
-/** The Watermarks page's shape: the facts line, the pipeline watermark, one row per partition. */
+/**
+ * The Watermarks page's shape: the range picker, the facts line, the pipeline watermark, the lag
+ * chart, one row per partition.
+ */
 export default function Loading() {
   return (
     <>
@@ -8,21 +17,25 @@ export default function Loading() {
       <SkeletonLede />
       <LoadingStatus>Reading the watermarks…</LoadingStatus>
       <div aria-hidden="true">
+        <SkeletonRangePicker />
         <dl className="meta">
-          {['Pipeline', 'Input topic', 'Out-of-orderness', 'Idle after', 'Last updated'].map((label) => (
-            <div key={label}>
-              <dt>{label}</dt>
-              <dd>
-                <span className="skeleton skeleton-cell skeleton-meta" />
-              </dd>
-            </div>
-          ))}
+          {['Pipeline', 'Input topic', 'Out-of-orderness', 'Idle after', 'Range', 'Last updated'].map(
+            (label) => (
+              <div key={label}>
+                <dt>{label}</dt>
+                <dd>
+                  <span className="skeleton skeleton-cell skeleton-meta" />
+                </dd>
+              </div>
+            ),
+          )}
         </dl>
         <section className="panel wm-pipeline">
           <h2 className="wm-pipeline-label">Pipeline watermark</h2>
           <span className="skeleton skeleton-value" />
           <span className="skeleton skeleton-line w-40" />
         </section>
+        <SkeletonChart title="Event-time lag per partition" height={220} />
         <SkeletonTable
           columns={[
             'Partition',
