@@ -179,15 +179,14 @@ describe('dedup state on real Postgres', () => {
       first: null,
       errorType: null,
       reason: null,
-      watermark: outcome === 'late' ? T0 : null,
-      latenessMs: outcome === 'late' ? behindMs : null,
+      // As the batch decider records them (judgedAgainst): every valid record with its watermark.
+      watermark: T0,
+      latenessMs: Math.max(0, behindMs),
       traceId: null,
       approximate: false,
     });
     const write = (decisions: DecisionRecord[], hashes: [string, string][], replayed: string[] = []) =>
-      repo.inTransaction((tx) =>
-        tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed), T0),
-      );
+      repo.inTransaction((tx) => tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed)));
     // 20: ahead of the watermark; 21: 500 ms behind it, kept; 22: 1 s behind, late; 23: a replay, 2 s behind.
     await write(
       [

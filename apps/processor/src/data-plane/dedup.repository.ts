@@ -110,12 +110,6 @@ export interface BatchTransaction {
     progress?: bigint | null,
     /** Offsets of replayed records: a failure updates their own DLQ row (`recordReplays`), no new one. */
     replayed?: ReadonlySet<string>,
-    /**
-     * The pipeline watermark when the batch began (epoch ms), or null: a kept record's lateness in
-     * the lateness rollup is how far behind it its event time is (as `dedup_event_lateness_seconds`
-     * measures it); a late record's is the engine's own.
-     */
-    watermarkBefore?: number | null,
   ): Promise<void>;
   advanceProgress(topic: string, partition: number, lastOffset: string): Promise<void>;
   /** The run items these references name (absent: no such item), with their first decision. */
@@ -176,8 +170,8 @@ export class DedupRepository {
         writeStripes: (layout, changed, existed) => this.writeStripes(m, layout, changed, existed),
         loadWatermarks: (topic) => this.loadWatermarks(m, topic),
         saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
-        record: (decisions, raw, hashes, progress = null, replayed = new Set(), watermarkBefore = null) =>
-          this.record(m, decisions, raw, hashes, progress, replayed, watermarkBefore),
+        record: (decisions, raw, hashes, progress = null, replayed = new Set()) =>
+          this.record(m, decisions, raw, hashes, progress, replayed),
         advanceProgress: (topic, partition, lastOffset) =>
           this.advanceProgress(m, topic, partition, lastOffset),
         replayItems: (refs) => this.replayItems(m, refs),
@@ -486,7 +480,6 @@ export class DedupRepository {
     hashes: ReadonlyMap<string, string>,
     progress: bigint | null,
     replayed: ReadonlySet<string>,
-    watermarkBefore: number | null,
   ): Promise<void> {
     if (decisions.length === 0) return;
     const audit = decisions.map((d) => ({
@@ -546,10 +539,9 @@ export class DedupRepository {
        ), redone AS (
          INSERT INTO event_audit (${AUDIT_COLUMNS})
          SELECT ${AUDIT_VALUES} FROM redo
-         RETURNING source_topic, source_partition, source_offset, outcome, lateness_ms,
-                   (extract(epoch FROM event_time) * 1000)::bigint AS event_time_ms
+         RETURNING source_topic, source_partition, source_offset, outcome, lateness_ms
        ), written AS (
-         SELECT source_topic, source_partition, source_offset, outcome, lateness_ms, event_time_ms
+         SELECT source_topic, source_partition, source_offset, outcome, lateness_ms
            FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
          UNION ALL
          SELECT * FROM redone
@@ -567,8 +559,7 @@ export class DedupRepository {
        INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
        SELECT $1, date_trunc('minute', now()), source_topic, source_partition, late,
               ${LATENESS_BUCKET_SQL}, count(*)
-         FROM (SELECT source_topic, source_partition, outcome = 'late' AS late,
-                      CASE WHEN outcome = 'late' THEN lateness_ms ELSE $6::bigint - event_time_ms END AS lateness_ms
+         FROM (SELECT source_topic, source_partition, outcome = 'late' AS late, lateness_ms
                  FROM written
                 WHERE outcome IN ('unique', 'duplicate', 'late') AND source_offset <> ALL($5::bigint[])) w
         WHERE lateness_ms > 0
@@ -580,7 +571,6 @@ export class DedupRepository {
         JSON.stringify(audit),
         progress?.toString() ?? null,
         [...replayed],
-        watermarkBefore,
       ],
     );
     const dlq = decisions.flatMap((d) => {

@@ -94,6 +94,18 @@ describe('watermarksView', () => {
     expect(idle.partitions[0]?.idleForMs).toBe(60_000);
   });
 
+  it('names no holder when the slowest active partition is behind a pipeline watermark that moved past it', () => {
+    // Every partition was idle, the watermark jumped to NOW − 5 s; partition 4 resumed far behind.
+    const resumed = view({
+      stored: {
+        partitions: [stored(0, NOW, NOW - 60_000, '0'), stored(4, NOW - 600_000, NOW, '0')],
+        pipelineWatermark: NOW - 5_000,
+      },
+    });
+    expect(resumed.heldBackBy).toBeNull();
+    expect(resumed.partitions.find((p) => p.partition === 4)?.idle).toBe(false);
+  });
+
   it('counts records behind from what Kafka still has, and says unknown without Kafka', () => {
     const retained = view({
       stored: { partitions: [stored(0, NOW, NOW, '9')], pipelineWatermark: null },

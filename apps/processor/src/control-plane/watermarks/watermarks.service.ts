@@ -83,6 +83,16 @@ export function watermarksView(input: WatermarksViewInput): Omit<WatermarksRespo
     if (heldBackBy === null || Date.parse(p.watermark) < Date.parse(heldBackBy.watermark ?? ''))
       heldBackBy = p;
   }
+  // The pipeline watermark never moves back: once every partition was idle it may have jumped past
+  // a partition that then resumed. That one is behind it (its records judged against it), not
+  // holding it back; nobody is, until it catches up.
+  const pipelineWatermark = input.stored.pipelineWatermark;
+  if (
+    heldBackBy !== null &&
+    pipelineWatermark !== null &&
+    Date.parse(heldBackBy.watermark ?? '') < pipelineWatermark
+  )
+    heldBackBy = null;
   return {
     pipeline: input.pipeline,
     topic: input.topic,

@@ -22,7 +22,7 @@ import {
   type BatchTransaction,
   type RawRecord,
 } from '../dedup.repository';
-import { toDecisionRecord, type DecisionRecord } from './decision-record';
+import { judgedAgainst, toDecisionRecord, type DecisionRecord } from './decision-record';
 import {
   copyDecision,
   planReplays,
@@ -41,7 +41,11 @@ export interface DecidableRecord {
 
 export interface Decided {
   readonly decisions: DecisionRecord[];
-  /** The watermarks after the batch, and the pipeline watermark before it (for lateness). */
+  /**
+   * The watermarks after the batch, and the pipeline watermark its first record was judged against
+   * (the stored one advanced past partitions idle by then: the engine's `watermarkAtStart`), for
+   * lateness.
+   */
   readonly watermarks: WatermarkSnapshot | undefined;
   readonly watermarkBefore: number | null;
 }
@@ -119,7 +123,9 @@ export class BatchDecider {
         await tx.saveWatermarks(topic, partition, out.watermarks);
         const traceIds = new Map(records.map((r) => [r.parsed.coords.offset, r.trace.traceId]));
         const decisions = [
-          ...out.decisions.map((d) => toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null)),
+          ...out.decisions.map((d) =>
+            judgedAgainst(toDecisionRecord(d, traceIds.get(d.coords.offset) ?? null), watermarkBefore),
+          ),
           ...copies,
         ];
         await tx.record(
@@ -128,7 +134,6 @@ export class BatchDecider {
           hashes,
           progress,
           new Set(replays.keys()),
-          watermarkBefore,
         );
         replayed = replayOutcomeRows(decisions, replays);
         await tx.recordReplays(replayed, this.config.dlq.maxAttempts);
@@ -222,7 +227,7 @@ export class BatchDecider {
         bloom: { layout, stripes, probes },
       });
       await tx.writeStripes(layout.id, out.changedStripes, new Set(stripes.keys()));
-      return { out, watermarkBefore: watermarks.pipelineWatermark };
+      return { out, watermarkBefore: out.watermarkAtStart };
     }
     const plan = planStateReads({ records: fresh, semantics, cache: this.cache, progress });
     attempt.plan = plan;
@@ -238,7 +243,7 @@ export class BatchDecider {
     }
     attempt.out = out;
     await tx.writeStates(out.changedStates, new Set(locked.keys()));
-    return { out, watermarkBefore: watermarks.pipelineWatermark };
+    return { out, watermarkBefore: out.watermarkAtStart };
   }
 
   /** Only after the commit: a state from a rolled-back transaction may never have existed. */

@@ -46,6 +46,18 @@ export function toDecisionRecord(d: EngineDecision, traceId: string | null): Dec
   return { ...decisionFields(d), traceId };
 }
 
+/**
+ * A kept record (unique or duplicate) with the pipeline watermark its batch began with, and how far
+ * behind it the record's event time was (0 when ahead): the audit's "watermark at decision" for
+ * every valid record, and the lateness the lateness rollup counts (as `dedup_event_lateness_seconds`
+ * measures it). A late record keeps the engine's own watermark and lateness.
+ */
+export function judgedAgainst(d: DecisionRecord, watermark: number | null): DecisionRecord {
+  if (watermark === null || d.eventTime === null) return d;
+  if (d.outcome !== 'unique' && d.outcome !== 'duplicate') return d;
+  return { ...d, watermark, latenessMs: Math.max(0, watermark - d.eventTime) };
+}
+
 function decisionFields(d: EngineDecision): DecisionRecord {
   switch (d.outcome) {
     case 'unique':
