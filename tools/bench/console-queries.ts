@@ -62,7 +62,13 @@ function load(dataSource: unknown): Services {
     dataSource,
   );
   return {
-    overview: make('control-plane/overview/overview.service.js', 'OverviewService', config, overviewRepo),
+    overview: make(
+      'control-plane/overview/overview.service.js',
+      'OverviewService',
+      config,
+      overviewRepo,
+      dlqRepo,
+    ),
     lateness: make('control-plane/lateness/lateness.service.js', 'LatenessService', config, latenessRepo),
     exactlyOnce: make(
       'control-plane/exactly-once/exactly-once.repository.js',

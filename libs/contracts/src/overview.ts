@@ -53,12 +53,15 @@ export const overviewResponseSchema = z.object({
   points: z.array(overviewPointSchema),
   /** Sums over the range. */
   totals: outcomeCounts,
-  /** The latest sample (within the last minute), else nulls. */
+  /**
+   * Now: consumer lag from the instances' latest samples (each within 30 s; null without one), the
+   * DLQ's open count and oldest age read at the answer (null age when none is open).
+   */
   current: z.object({
     consumerLag: count.nullable(),
     dlqOpen: count.nullable(),
     dlqOldestAgeSeconds: z.number().nonnegative().nullable(),
-    /** When the newest sample was taken. */
+    /** When the newest health sample was taken. */
     sampledAt: z.string().nullable(),
   }),
   generatedAt: z.string(),

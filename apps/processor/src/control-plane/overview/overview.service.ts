@@ -11,6 +11,7 @@ import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { END_TO_END_BUCKETS } from '../../platform/metrics/metrics.service';
 import { boundedBuckets, histogramQuantile } from '../histogram-quantile';
 import { stepIndex, stepStarts, timeWindow } from '../time-window';
+import { DlqRepository } from '../dlq/dlq.repository';
 import { OverviewRepository, type HealthStepRow } from './overview.repository';
 
 const num = (v: string | number | null): number | null => (v === null ? null : Number(v));
@@ -37,15 +38,18 @@ export class OverviewService {
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OverviewRepository) private readonly repository: OverviewRepository,
+    @Inject(DlqRepository) private readonly dlq: DlqRepository,
   ) {}
 
   async overview(query: RouteInput<'overview.get'>['query']): Promise<OverviewResponse> {
     const pipeline = this.config.pipeline.name;
     const window = timeWindow(query.range, Date.now());
-    const [outcomes, health, current] = await Promise.all([
+    const [outcomes, health, current, dlqOpen] = await Promise.all([
       this.repository.outcomesPerStep(pipeline, window),
       this.repository.healthPerStep(pipeline, window),
       this.repository.currentHealth(pipeline),
+      // Read now, like the DLQ page (the samples trail by up to 10 s).
+      this.dlq.totals(pipeline, 'open'),
     ]);
     const starts = stepStarts(window);
     const counts = starts.map(() => zeroOutcomeCounts());
@@ -88,8 +92,9 @@ export class OverviewService {
       totals,
       current: {
         consumerLag: num(current.consumer_lag),
-        dlqOpen: num(current.dlq_open),
-        dlqOldestAgeSeconds: current.dlq_oldest_age_s,
+        dlqOpen: dlqOpen.total,
+        dlqOldestAgeSeconds:
+          dlqOpen.oldest === null ? null : Math.max(0, (window.toMs - dlqOpen.oldest.getTime()) / 1000),
         sampledAt: current.sampled_at?.toISOString() ?? null,
       },
       generatedAt: new Date(window.toMs).toISOString(),
