@@ -194,21 +194,24 @@ describe('the lag chart', () => {
   });
 
   it.each([
-    [0, '0 ms'],
+    [0, '0 s'],
     [850, '850 ms'],
     [4_000, '4 s'],
+    [4_500, '4.5 s'],
     [12_500, '13 s'],
-    [90_000, '1.5 min'],
+    [80_000, '80 s'],
     [130_000, '2.2 min'],
     [25 * 60_000, '25 min'],
+    [90 * 60_000, '90 min'],
     [2.25 * 3_600_000, '2.3 h'],
+    [36 * 3_600_000, '36 h'],
     [3 * 86_400_000, '3 d'],
   ])('an axis lag of %d ms is "%s"', (ms, text) => {
     expect(lagAxisText(ms)).toBe(text);
   });
 
   it('sums the chart up: the latest and the highest lag, with their partitions', () => {
-    expect(lagSummary(history)).toBe('latest 9 s (partition 0), highest 2.2 min (partition 1)');
+    expect(lagSummary(history)).toBe('latest 9 s (partition 0), highest 2 min 10 s (partition 1)');
     expect(lagSummary({ points: [{ t: '2026-12-05T10:00:00.000Z', lagMs: {} }] })).toBe(
       'nothing sampled in the range',
     );

@@ -187,30 +187,29 @@ export function lagAxis(
 }
 
 /**
- * A lag for the chart's axis and tooltip, in one unit, two significant digits below 10 ("850 ms",
- * "4.5 s", "13 s", "1.5 min", "25 min", "2.3 h", "3 d"): an axis tick has room for about nine
- * characters, and "2 min 10 s" does not fit.
+ * A lag for the chart's axis and tooltip, in one unit: seconds up to 2 min, minutes up to 2 h,
+ * hours up to 2 d, then days; two significant digits below 10 ("0 s", "850 ms", "80 s", "2.5 min",
+ * "90 min", "36 h", "3 d"). An axis tick has room for about nine characters ("2 min 10 s" does not
+ * fit), and the axis's round steps (20 s, 40 s, 60 s, 80 s) stay round.
  */
 export function lagAxisText(ms: number): string {
   const size = Math.max(0, ms);
+  if (size === 0) return '0 s';
+  if (size < SECOND) return `${Math.round(size)} ms`;
   const units = [
-    [DAY, 'd'],
-    [HOUR, 'h'],
-    [MINUTE, 'min'],
-    [SECOND, 's'],
+    [2 * DAY, DAY, 'd'],
+    [2 * HOUR, HOUR, 'h'],
+    [2 * MINUTE, MINUTE, 'min'],
+    [0, SECOND, 's'],
   ] as const;
-  for (const [unit, name] of units) {
-    if (size >= unit) {
-      const value = size / unit;
-      return `${value >= 10 ? Math.round(value) : Number(value.toPrecision(2))} ${name}`;
-    }
-  }
-  return `${Math.round(size)} ms`;
+  const [, unit, name] = units.find(([from]) => size >= from) ?? units[3];
+  const value = size / unit;
+  return `${value >= 10 ? Math.round(value) : Number(value.toPrecision(2))} ${name}`;
 }
 
 /**
  * The chart's summary, for the caption and a screen reader: the largest lag in the latest step with
- * a sample and the largest over the range, each with its partition.
+ * a sample and the largest over the range, each with its partition, in the table's words.
  */
 export function lagSummary(history: Pick<WatermarkHistory, 'points'>): string {
   const largest = (lagMs: Readonly<Record<string, number>>) =>
@@ -222,7 +221,7 @@ export function lagSummary(history: Pick<WatermarkHistory, 'points'>): string {
   const latest = perStep.at(-1);
   if (latest === undefined) return 'nothing sampled in the range';
   const highest = perStep.reduce((max, m) => (m.ms > max.ms ? m : max));
-  const said = (m: { partition: string; ms: number }) => `${lagAxisText(m.ms)} (partition ${m.partition})`;
+  const said = (m: { partition: string; ms: number }) => `${durationText(m.ms)} (partition ${m.partition})`;
   return `latest ${said(latest)}, highest ${said(highest)}`;
 }
 
