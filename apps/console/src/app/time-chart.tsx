@@ -12,6 +12,7 @@ import {
   Tooltip,
   XAxis,
   YAxis,
+  type DotItemDotProps,
   type TooltipContentProps,
 } from 'recharts';
 import { stepSpanText, timeTicks, timeTickText, type TimeRange } from '../lib/time-range-view';
@@ -181,7 +182,7 @@ function Plot<Row extends { readonly t: number }>({
                   stroke={s.color}
                   strokeWidth={s.emphasis === true ? 3 : 2}
                   strokeOpacity={emphasised && s.emphasis !== true ? 0.55 : 1}
-                  dot={false}
+                  dot={(dot: DotItemDotProps) => loneDot(dot, s.color)}
                   connectNulls={false}
                 />
               );
@@ -192,6 +193,17 @@ function Plot<Row extends { readonly t: number }>({
       </ComposedChart>
     </ResponsiveContainer>
   );
+}
+
+/**
+ * A line's value with no value either side (alone after a gap, or the only sample so far) is a dot:
+ * a line needs two points, so it would not show at all. Every other point is line only.
+ */
+function loneDot({ cx, cy, index, points }: DotItemDotProps, color: string): ReactNode {
+  const drawn = (i: number) => typeof points[i]?.y === 'number';
+  if (cx === undefined || cy === undefined || !drawn(index) || drawn(index - 1) || drawn(index + 1))
+    return null;
+  return <circle className="chart-lone-dot" cx={cx} cy={cy} r={2.5} fill={color} />;
 }
 
 function ChartTooltip<K extends string>({
