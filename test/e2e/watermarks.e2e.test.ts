@@ -13,7 +13,9 @@ import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pi
  * The Watermarks page (issue 15; console production build in real Chromium, a real processor on the
  * real broker and database): three input partitions, partition 1 a minute behind partition 0 and
  * partition 2 never written to. A viewer sees one row per partition, partition 1's marked as the one
- * holding the pipeline watermark back, partition 2 with no records yet, and `#p-1` jumps to its row.
+ * holding the pipeline watermark back, partition 2 with no records yet, and `#p-1` jumps to its row;
+ * a chart of the lag over the range has a line per partition with a watermark (0 and 1), its legend
+ * linking the rows, and the range picker changes the URL and the chart's step.
  */
 describe('Watermarks page in Chromium', () => {
   const name = uniqueName('e2e-wm');
@@ -53,6 +55,11 @@ describe('Watermarks page in Chromium', () => {
     await eventually('partition 1 holding the watermark back', async () => {
       const body = watermarksResponseSchema.parse(await (await processor!.get('/api/watermarks')).json());
       return body.heldBackBy === 1 && body.partitions.every((p) => p.recordsBehind === 0) ? body : undefined;
+    });
+    // The lag history is sampled every 10 s: wait for a sample of both written partitions.
+    await eventually('a lag sample of partitions 0 and 1', async () => {
+      const body = watermarksResponseSchema.parse(await (await processor!.get('/api/watermarks')).json());
+      return body.history.partitions.join() === '0,1' ? true : undefined;
     });
     consoleServer = await ConsoleServer.start(processor.baseUrl, name);
     browser = await launchChromium();
@@ -105,6 +112,105 @@ describe('Watermarks page in Chromium', () => {
       await table.locator('#p-2').waitFor();
       await expect(page.locator('tr:target').getAttribute('id')).resolves.toBe('p-2');
       await expect(table.locator('#p-2').isVisible()).resolves.toBe(true);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('draws each partition’s lag over the range, and the picker changes the URL and the step', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
+    try {
+      const page = await context.newPage();
+      await consoleServer!.signIn(page, 'viewer', '/watermarks');
+      await page.getByRole('heading', { level: 1, name: 'Watermarks' }).waitFor();
+      const picker = page.getByRole('navigation', { name: 'Time range' });
+      await expect(picker.locator('[aria-current="true"]').innerText()).resolves.toBe('1h');
+      await expect(page.getByTestId('range-caption').innerText()).resolves.toBe(
+        'the last 1 hour, in 1-minute steps',
+      );
+
+      // One line per partition with a watermark; partition 2 has none, and the page says so.
+      const chart = page.getByTestId('watermark-lag-chart');
+      await chart.locator('svg.recharts-surface').first().waitFor({ timeout: 30_000 });
+      await expect(chart.locator('.recharts-line').count()).resolves.toBe(2);
+      const legend = chart.locator('.chart-legend li');
+      await expect(legend.allInnerTexts()).resolves.toEqual([
+        'Partition 0',
+        'Partition 1, holds the watermark back',
+      ]);
+      await expect(page.getByTestId('lag-uncharted').innerText()).resolves.toBe(
+        'Partition 2 has no watermark sampled in the range, so no line.',
+      );
+      // Both drawn: a line where two steps in a row have a sample, else a dot (the first minute has one).
+      let drawn = await chart.locator('.chart-lone-dot').count();
+      for (const curve of await chart.locator('.recharts-line path.recharts-curve').all()) {
+        if ((await curve.getAttribute('d'))?.includes('L') === true) drawn += 1;
+      }
+      expect(drawn).toBeGreaterThanOrEqual(2);
+
+      // A legend entry is a link to its partition's row.
+      await chart.getByRole('link', { name: 'Partition 1, holds the watermark back' }).click();
+      await page.waitForURL(/#p-1$/);
+      await expect(page.locator('tr:target').getAttribute('id')).resolves.toBe('p-1');
+
+      // Another range: the URL says it, the chart is drawn at its step, still a line per partition.
+      await picker.getByRole('link', { name: 'the last 6 hours' }).click();
+      await page.waitForURL(/\/watermarks\?range=6h$/);
+      await eventually(
+        'the 6-hour chart',
+        async () =>
+          (await page.getByTestId('range-caption').innerText()) === 'the last 6 hours, in 5-minute steps'
+            ? true
+            : undefined,
+        15_000,
+      );
+      await expect(picker.locator('[aria-current="true"]').innerText()).resolves.toBe('6h');
+      await chart.locator('svg.recharts-surface').first().waitFor();
+      await expect(chart.locator('.recharts-line').count()).resolves.toBe(2);
+      await page.screenshot({ path: path.join(realStack().runDir, 'watermarks-lag-6h.png'), fullPage: true });
+
+      // A range that is not one: said, the chart left out, the current watermarks still shown.
+      await page.goto(`${consoleServer!.baseUrl}/watermarks?range=2h`);
+      await expect(page.getByTestId('range-problems').innerText()).resolves.toContain(
+        'a range: one of 15m, 1h, 6h, 24h, 7d (not "2h")',
+      );
+      await page.getByTestId('partition-row').nth(2).waitFor();
+      await expect(chart.count()).resolves.toBe(0);
+      // The poll route refuses it too, in the same words.
+      const refused = await page.request.get(`${consoleServer!.baseUrl}/api/watermarks?range=2h`);
+      expect(refused.status()).toBe(400);
+      await expect(refused.json()).resolves.toMatchObject({
+        error: 'Range: a range: one of 15m, 1h, 6h, 24h, 7d (not "2h").',
+      });
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('keeps the navigation on one line at 1280 and 1400 px, the short links named in full', async () => {
+    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
+    try {
+      const page = await context.newPage();
+      await consoleServer!.signIn(page, 'viewer', '/watermarks');
+      const nav = page.getByRole('navigation', { name: 'Console sections' });
+      await nav.waitFor();
+      await expect(nav.getByRole('link', { name: 'Late events' }).innerText()).resolves.toBe('Late');
+      await expect(nav.getByRole('link', { name: 'Dead letters (DLQ)' }).innerText()).resolves.toBe('DLQ');
+      for (const width of [1280, 1400]) {
+        await page.setViewportSize({ width, height: 900 });
+        // Every section link and the sign-out button share one row: their vertical centres agree.
+        const centres: number[] = [];
+        for (const element of await nav.locator('.nav-link, button').all()) {
+          const box = await element.boundingBox();
+          if (box !== null) centres.push(Math.round(box.y + box.height / 2));
+        }
+        expect(centres.length).toBe(9);
+        expect(Math.max(...centres) - Math.min(...centres)).toBeLessThanOrEqual(2);
+        await page.screenshot({
+          path: path.join(realStack().runDir, `nav-${width}.png`),
+          clip: { x: 0, y: 0, width, height: 80 },
+        });
+      }
     } finally {
       await context.close();
     }
