@@ -26,6 +26,22 @@ export function SkeletonLede() {
   );
 }
 
+/** The facts line under a heading (`dl.meta`): its real labels, grey values. */
+export function SkeletonMeta({ labels }: { labels: readonly string[] }) {
+  return (
+    <dl className="meta" aria-hidden="true">
+      {labels.map((label) => (
+        <div key={label}>
+          <dt>{label}</dt>
+          <dd>
+            <span className="skeleton skeleton-cell skeleton-meta" />
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** A panel of form fields (labels and inputs) with a button row. */
 export function SkeletonForm({ fields, label }: { fields: number; label: string }) {
   return (
@@ -89,7 +105,7 @@ export function SkeletonCard() {
   );
 }
 
-/** The time-range picker of the Overview, Watermarks…: its five ranges, none marked (the URL's is not known here). */
+/** A page's time-range picker: its five ranges, none marked (the URL's range is not known here). */
 export function SkeletonRangePicker() {
   return (
     <div className="range-picker" aria-hidden="true">

@@ -1,6 +1,6 @@
 import { OUTCOMES } from '@dedup/contracts';
 import { OUTCOME_LABELS } from '../../lib/overview-view';
-import { LoadingStatus, SkeletonChart, SkeletonRangePicker } from '../skeletons';
+import { LoadingStatus, SkeletonChart, SkeletonMeta, SkeletonRangePicker } from '../skeletons';
 
 /** The now-figures' tiles, in the overview's order, with their accents. */
 const HEADLINE = [
@@ -33,16 +33,7 @@ export default function Loading() {
       <LoadingStatus>Reading the overview…</LoadingStatus>
       <div aria-hidden="true">
         <SkeletonRangePicker />
-        <dl className="meta">
-          {['Pipeline', 'Range', 'Last updated'].map((label) => (
-            <div key={label}>
-              <dt>{label}</dt>
-              <dd>
-                <span className="skeleton skeleton-cell skeleton-meta" />
-              </dd>
-            </div>
-          ))}
-        </dl>
+        <SkeletonMeta labels={['Pipeline', 'Range', 'Last updated']} />
         <section className="tiles">
           {OUTCOMES.map((outcome) => (
             <article key={outcome} className={`tile tile-${outcome}`}>

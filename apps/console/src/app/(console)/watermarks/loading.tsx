@@ -2,6 +2,7 @@ import {
   LoadingStatus,
   SkeletonChart,
   SkeletonLede,
+  SkeletonMeta,
   SkeletonRangePicker,
   SkeletonTable,
 } from '../../skeletons';
@@ -18,18 +19,9 @@ export default function Loading() {
       <LoadingStatus>Reading the watermarks…</LoadingStatus>
       <div aria-hidden="true">
         <SkeletonRangePicker />
-        <dl className="meta">
-          {['Pipeline', 'Input topic', 'Out-of-orderness', 'Idle after', 'Range', 'Last updated'].map(
-            (label) => (
-              <div key={label}>
-                <dt>{label}</dt>
-                <dd>
-                  <span className="skeleton skeleton-cell skeleton-meta" />
-                </dd>
-              </div>
-            ),
-          )}
-        </dl>
+        <SkeletonMeta
+          labels={['Pipeline', 'Input topic', 'Out-of-orderness', 'Idle after', 'Range', 'Last updated']}
+        />
         <section className="panel wm-pipeline">
           <h2 className="wm-pipeline-label">Pipeline watermark</h2>
           <span className="skeleton skeleton-value" />
