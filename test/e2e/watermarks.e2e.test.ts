@@ -1,7 +1,7 @@
 import { watermarksResponseSchema } from '@dedup/contracts';
 import type { Message } from 'kafkajs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchChromium } from '../support/browser';
 import { ConsoleServer } from '../support/console-server';
 import { produce, readExactly } from '../support/kafka-tools';
@@ -71,11 +71,20 @@ describe('Watermarks page in Chromium', () => {
     await processor?.stop();
   });
 
-  it('marks the partition holding the watermark back, and links to a partition row', async () => {
+  /** A viewer on the Watermarks page in a fresh context (no session left from another test), closed after. */
+  const asViewer = async (test: (page: Page) => Promise<void>): Promise<void> => {
     const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
     try {
       const page = await context.newPage();
       await consoleServer!.signIn(page, 'viewer', '/watermarks');
+      await test(page);
+    } finally {
+      await context.close();
+    }
+  };
+
+  it('marks the partition holding the watermark back, and links to a partition row', () =>
+    asViewer(async (page) => {
       await page.getByRole('heading', { level: 1, name: 'Watermarks' }).waitFor();
       await expect(page.getByRole('link', { name: 'Watermarks' }).getAttribute('aria-current')).resolves.toBe(
         'page',
@@ -112,16 +121,10 @@ describe('Watermarks page in Chromium', () => {
       await table.locator('#p-2').waitFor();
       await expect(page.locator('tr:target').getAttribute('id')).resolves.toBe('p-2');
       await expect(table.locator('#p-2').isVisible()).resolves.toBe(true);
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it('draws each partition’s lag over the range, and the picker changes the URL and the step', async () => {
-    const context = await browser!.newContext({ viewport: { width: 1400, height: 1000 } });
-    try {
-      const page = await context.newPage();
-      await consoleServer!.signIn(page, 'viewer', '/watermarks');
+  it('draws each partition’s lag over the range, and the picker changes the URL and the step', () =>
+    asViewer(async (page) => {
       await page.getByRole('heading', { level: 1, name: 'Watermarks' }).waitFor();
       const picker = page.getByRole('navigation', { name: 'Time range' });
       await expect(picker.locator('[aria-current="true"]').innerText()).resolves.toBe('1h');
@@ -182,16 +185,10 @@ describe('Watermarks page in Chromium', () => {
       await expect(refused.json()).resolves.toMatchObject({
         error: 'Range: a range: one of 15m, 1h, 6h, 24h, 7d (not "2h").',
       });
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 
-  it('keeps the navigation on one line at 1280 and 1400 px, the short links named in full', async () => {
-    const context = await browser!.newContext({ viewport: { width: 1400, height: 900 } });
-    try {
-      const page = await context.newPage();
-      await consoleServer!.signIn(page, 'viewer', '/watermarks');
+  it('keeps the navigation on one line at 1280 and 1400 px, the short links named in full', () =>
+    asViewer(async (page) => {
       const nav = page.getByRole('navigation', { name: 'Console sections' });
       await nav.waitFor();
       await expect(nav.getByRole('link', { name: 'Late events' }).innerText()).resolves.toBe('Late');
@@ -211,8 +208,5 @@ describe('Watermarks page in Chromium', () => {
           clip: { x: 0, y: 0, width, height: 80 },
         });
       }
-    } finally {
-      await context.close();
-    }
-  });
+    }));
 });
