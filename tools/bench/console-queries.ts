@@ -27,16 +27,16 @@ export interface ConsoleQueryResult {
   readonly timings: QueryTiming[];
 }
 
-type Query = Record<string, unknown>;
+type Params = Record<string, unknown>;
 interface Services {
-  overview: { overview(q: Query): Promise<{ points: unknown[] }> };
-  lateness: { distribution(q: Query): Promise<{ histogram: unknown[] }> };
+  overview: { overview(q: Params): Promise<{ points: unknown[] }> };
+  lateness: { distribution(q: Params): Promise<{ histogram: unknown[] }> };
   exactlyOnce: { perStep(p: string, w: unknown): Promise<unknown[]> };
   watermarks: { lagPerStep(p: string, t: string, w: unknown, ooo: number): Promise<unknown[]> };
   lineage: {
     byEventId(p: string, id: string, limit: number): Promise<{ occurrences: unknown[] }>;
     byDedupKey(p: string, key: string, limit: number): Promise<{ occurrences: unknown[] }>;
-    atCoordinates(p: string, at: Query, limit: number): Promise<{ occurrences: unknown[] }>;
+    atCoordinates(p: string, at: Params, limit: number): Promise<{ occurrences: unknown[] }>;
   };
   timeWindow(range: string, now: number, minStep?: number): unknown;
 }
@@ -56,6 +56,7 @@ function load(dataSource: unknown): Services {
     'OverviewRepository',
     dataSource,
   );
+  const dlqRepo = make('control-plane/dlq/dlq.repository.js', 'DlqRepository', dataSource);
   const latenessRepo = make(
     'control-plane/lateness/lateness.repository.js',
     'LatenessRepository',
@@ -81,12 +82,116 @@ function load(dataSource: unknown): Services {
   };
 }
 
+type Query = (sql: string, params?: unknown[]) => Promise<unknown>;
+
+/** Replaces the scratch pipeline's audit rows and rollups with `auditRows` rows and 7 days of rollups. */
+async function fillPipeline(q: Query, auditRows: number, log: (msg: string) => void): Promise<void> {
+  log(`console queries: filling ${auditRows} audit rows and 7 days of rollups (pipeline ${PIPELINE}) ...`);
+  for (const table of [
+    'event_audit',
+    'outcome_rollup',
+    'outcome_rollup_10s',
+    'lateness_rollup',
+    'outcome_rollup_15m',
+    'lateness_rollup_hour',
+    'rollup_compaction',
+    'health_minute',
+    'watermark_minute',
+    'watermark_minute_15m',
+  ]) {
+    await q(`DELETE FROM ${table} WHERE pipeline = $1`, [PIPELINE]);
+  }
+  await q(
+    `SELECT dedup_audit_ensure_partition((now() AT TIME ZONE 'UTC')::date - d) FROM generate_series(0, 7) d`,
+  );
+  // Records over the last 7 days, 12 partitions; every 10th a duplicate of the one before it (same
+  // event id and key), every 100th late, every 1000th invalid.
+  for (let from = 1; from <= auditRows; from += CHUNK) {
+    const to = Math.min(auditRows, from + CHUNK - 1);
+    await q(
+      `INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset, event_id,
+                                dedup_keys, dedup_key, outcome, reason, matched_strategy, first_topic,
+                                first_partition, first_offset, event_time, processed_at, watermark, lateness_ms,
+                                trace_id, record_hash)
+       SELECT $1, 'bench', $2, g % ${PARTITIONS}, g / ${PARTITIONS}, 'evt-' || k,
+              ARRAY['event_id:evt-' || k], 'event_id:evt-' || k,
+              CASE WHEN g % 1000 = 0 THEN 'invalid' WHEN g % 100 = 0 THEN 'late'
+                   WHEN g % 10 = 0 THEN 'duplicate' ELSE 'unique' END,
+              CASE WHEN g % 10 = 0 AND g % 100 <> 0 THEN 'duplicate of ' || $2 || '/' || ((g - 1) % ${PARTITIONS}) || '@' || ((g - 1) / ${PARTITIONS}) || ' by event_id' END,
+              'event_id', CASE WHEN g % 10 = 0 THEN $2 END, CASE WHEN g % 10 = 0 THEN (g - 1) % ${PARTITIONS} END,
+              CASE WHEN g % 10 = 0 THEN (g - 1) / ${PARTITIONS} END,
+              at - interval '2 seconds', at, at - interval '1 second', CASE WHEN g % 100 = 0 THEN 90000 END,
+              md5(g::text), md5('v' || g)
+         FROM generate_series($3::bigint, $4::bigint) g,
+              LATERAL (SELECT CASE WHEN g % 10 = 0 THEN g - 1 ELSE g END AS k,
+                              now() - (($5::bigint - g) * (604800.0 / $5)) * interval '1 second' AS at) x`,
+      [PIPELINE, TOPIC, from, to, auditRows],
+    );
+    log(`console queries: ${to} audit rows`);
+  }
+  // The rollups of 7 days: one row per minute, partition and outcome; the last hour per 10 s.
+  await q(
+    `INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
+     SELECT $1, m, p, o, 100 + (extract(epoch FROM m)::bigint + p) % 50
+       FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
+            generate_series(0, ${PARTITIONS - 1}) p, unnest(ARRAY['unique', 'duplicate', 'late', 'invalid', 'failed']) o`,
+    [PIPELINE],
+  );
+  await q(
+    `INSERT INTO outcome_rollup_10s (pipeline, bucket, source_partition, outcome, count)
+     SELECT $1, b, p, o, 20 FROM generate_series(date_bin('10 seconds', now(), timestamptz 'epoch') - interval '1 hour',
+                                                 now(), interval '10 seconds') b,
+            generate_series(0, ${PARTITIONS - 1}) p, unnest(ARRAY['unique', 'duplicate', 'late', 'invalid', 'failed']) o`,
+    [PIPELINE],
+  );
+  // Late traffic every minute on every partition: 16 kept and 16 late lateness buckets each.
+  await q(
+    `INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
+     SELECT $1, m, $2, p, b >= 253, b, 1 + b % 7
+       FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
+            generate_series(0, ${PARTITIONS - 1}) p, generate_series(237, 268) b`,
+    [PIPELINE, TOPIC],
+  );
+  await q(
+    `INSERT INTO health_minute (pipeline, minute, instance, tx_committed, tx_aborted, fenced, rebalances,
+                                latency_counts, consumer_lag, dlq_open, dlq_oldest_age_s, sampled_at)
+     SELECT $1, m, 'bench-' || i, 600, (extract(epoch FROM m)::bigint % 97 = 0)::int, 0, 0,
+            ARRAY[0, 10, 200, 3000, 2000, 500, 100, 20, 5, 1, 0, 0, 0, 0]::bigint[], 1000 + i, 42, 3600, m + interval '50 seconds'
+       FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
+            generate_series(1, 2) i`,
+    [PIPELINE],
+  );
+  await q(
+    `INSERT INTO watermark_minute (pipeline, minute, topic, partition, max_event_time, sampled_at)
+     SELECT $1, m, $2, p, m - interval '5 seconds', m + interval '50 seconds'
+       FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
+            generate_series(0, ${PARTITIONS - 1}) p`,
+    [PIPELINE, TOPIC],
+  );
+  // What the housekeeping sweep does every 10 minutes: fold the complete minutes.
+  await q('SELECT dedup_rollups_compact($1)', [PIPELINE]);
+  for (const table of [
+    'event_audit',
+    'outcome_rollup',
+    'outcome_rollup_10s',
+    'outcome_rollup_15m',
+    'lateness_rollup',
+    'lateness_rollup_hour',
+    'health_minute',
+    'watermark_minute',
+    'watermark_minute_15m',
+  ]) {
+    await q(`ANALYZE ${table}`);
+  }
+}
+
 /** Fills the scratch pipeline (replacing an earlier fill) and times every console query. */
 export async function benchConsoleQueries(
   databaseUrl: string,
   auditRows: number,
   rounds: number,
   log: (msg: string) => void,
+  fill = true,
 ): Promise<ConsoleQueryResult> {
   const require = createRequire(path.join(repoRoot, 'package.json'));
   const { DataSource } = require('typeorm') as typeof import('typeorm');
@@ -95,101 +200,7 @@ export async function benchConsoleQueries(
   const q = (sql: string, params: unknown[] = []) => dataSource.query(sql, params);
   try {
     const started = Date.now();
-    log(`console queries: filling ${auditRows} audit rows and 7 days of rollups (pipeline ${PIPELINE}) ...`);
-    for (const table of [
-      'event_audit',
-      'outcome_rollup',
-      'outcome_rollup_10s',
-      'lateness_rollup',
-      'outcome_rollup_15m',
-      'lateness_rollup_hour',
-      'rollup_compaction',
-      'health_minute',
-      'watermark_minute',
-    ]) {
-      await q(`DELETE FROM ${table} WHERE pipeline = $1`, [PIPELINE]);
-    }
-    await q(
-      `SELECT dedup_audit_ensure_partition((now() AT TIME ZONE 'UTC')::date - d) FROM generate_series(0, 7) d`,
-    );
-    // Records over the last 7 days, 12 partitions; every 10th a duplicate of the one before it (same
-    // event id and key), every 100th late, every 1000th invalid.
-    for (let from = 1; from <= auditRows; from += CHUNK) {
-      const to = Math.min(auditRows, from + CHUNK - 1);
-      await q(
-        `INSERT INTO event_audit (pipeline, pipeline_version, source_topic, source_partition, source_offset, event_id,
-                                  dedup_keys, dedup_key, outcome, reason, matched_strategy, first_topic,
-                                  first_partition, first_offset, event_time, processed_at, watermark, lateness_ms,
-                                  trace_id, record_hash)
-         SELECT $1, 'bench', $2, g % ${PARTITIONS}, g / ${PARTITIONS}, 'evt-' || k,
-                ARRAY['event_id:evt-' || k], 'event_id:evt-' || k,
-                CASE WHEN g % 1000 = 0 THEN 'invalid' WHEN g % 100 = 0 THEN 'late'
-                     WHEN g % 10 = 0 THEN 'duplicate' ELSE 'unique' END,
-                CASE WHEN g % 10 = 0 AND g % 100 <> 0 THEN 'duplicate of ' || $2 || '/' || ((g - 1) % ${PARTITIONS}) || '@' || ((g - 1) / ${PARTITIONS}) || ' by event_id' END,
-                'event_id', CASE WHEN g % 10 = 0 THEN $2 END, CASE WHEN g % 10 = 0 THEN (g - 1) % ${PARTITIONS} END,
-                CASE WHEN g % 10 = 0 THEN (g - 1) / ${PARTITIONS} END,
-                at - interval '2 seconds', at, at - interval '1 second', CASE WHEN g % 100 = 0 THEN 90000 END,
-                md5(g::text), md5('v' || g)
-           FROM generate_series($3::bigint, $4::bigint) g,
-                LATERAL (SELECT CASE WHEN g % 10 = 0 THEN g - 1 ELSE g END AS k,
-                                now() - (($5::bigint - g) * (604800.0 / $5)) * interval '1 second' AS at) x`,
-        [PIPELINE, TOPIC, from, to, auditRows],
-      );
-      log(`console queries: ${to} audit rows`);
-    }
-    // The rollups of 7 days: one row per minute, partition and outcome; the last hour per 10 s.
-    await q(
-      `INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
-       SELECT $1, m, p, o, 100 + (extract(epoch FROM m)::bigint + p) % 50
-         FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
-              generate_series(0, ${PARTITIONS - 1}) p, unnest(ARRAY['unique', 'duplicate', 'late', 'invalid', 'failed']) o`,
-      [PIPELINE],
-    );
-    await q(
-      `INSERT INTO outcome_rollup_10s (pipeline, bucket, source_partition, outcome, count)
-       SELECT $1, b, p, o, 20 FROM generate_series(date_bin('10 seconds', now(), timestamptz 'epoch') - interval '1 hour',
-                                                   now(), interval '10 seconds') b,
-              generate_series(0, ${PARTITIONS - 1}) p, unnest(ARRAY['unique', 'duplicate', 'late', 'invalid', 'failed']) o`,
-      [PIPELINE],
-    );
-    // Late traffic every minute on every partition: 16 kept and 16 late lateness buckets each.
-    await q(
-      `INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
-       SELECT $1, m, $2, p, b >= 253, b, 1 + b % 7
-         FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
-              generate_series(0, ${PARTITIONS - 1}) p, generate_series(237, 268) b`,
-      [PIPELINE, TOPIC],
-    );
-    await q(
-      `INSERT INTO health_minute (pipeline, minute, instance, tx_committed, tx_aborted, fenced, rebalances,
-                                  latency_counts, consumer_lag, dlq_open, dlq_oldest_age_s, sampled_at)
-       SELECT $1, m, 'bench-' || i, 600, (extract(epoch FROM m)::bigint % 97 = 0)::int, 0, 0,
-              ARRAY[0, 10, 200, 3000, 2000, 500, 100, 20, 5, 1, 0, 0, 0, 0]::bigint[], 1000 + i, 42, 3600, m + interval '50 seconds'
-         FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
-              generate_series(1, 2) i`,
-      [PIPELINE],
-    );
-    await q(
-      `INSERT INTO watermark_minute (pipeline, minute, topic, partition, max_event_time, sampled_at)
-       SELECT $1, m, $2, p, m - interval '5 seconds', m + interval '50 seconds'
-         FROM generate_series(date_trunc('minute', now()) - interval '7 days', date_trunc('minute', now()), interval '1 minute') m,
-              generate_series(0, ${PARTITIONS - 1}) p`,
-      [PIPELINE, TOPIC],
-    );
-    // What the housekeeping sweep does every 10 minutes: fold the complete minutes.
-    await q('SELECT dedup_rollups_compact($1)', [PIPELINE]);
-    for (const table of [
-      'event_audit',
-      'outcome_rollup',
-      'outcome_rollup_10s',
-      'outcome_rollup_15m',
-      'lateness_rollup',
-      'lateness_rollup_hour',
-      'health_minute',
-      'watermark_minute',
-    ]) {
-      await q(`ANALYZE ${table}`);
-    }
+    if (fill) await fillPipeline(q, auditRows, log);
     const fillS = Math.round((Date.now() - started) / 100) / 10;
     log(`console queries: filled in ${fillS} s`);
 
@@ -261,6 +272,8 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.res
       'database-url': { type: 'string', default: 'postgres://postgres:password@127.0.0.1:15432/dedup' },
       rows: { type: 'string', default: '10000000' },
       rounds: { type: 'string', default: '20' },
+      /** Time the queries over the previous fill (same --rows) without filling again. */
+      'no-fill': { type: 'boolean', default: false },
     },
   });
   const result = await benchConsoleQueries(
@@ -268,6 +281,7 @@ if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === path.res
     Number(values.rows),
     Number(values.rounds),
     (msg) => process.stdout.write(`${msg}\n`),
+    !values['no-fill'],
   );
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }

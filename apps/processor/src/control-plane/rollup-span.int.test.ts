@@ -4,6 +4,7 @@ import { LatenessRepository } from './lateness/lateness.repository';
 import { OverviewRepository } from './overview/overview.repository';
 import { LATENESS_SPAN, OUTCOME_SPAN, querySpan, spanBounds } from './rollup-span';
 import { timeWindow } from './time-window';
+import { WatermarksRepository } from './watermarks/watermarks.repository';
 
 // Integration tier: real Postgres with the real migrations. The rollups read at two grains (the
 // minutes and what dedup_rollups_compact folded) count every minute once, before and after a fold.
@@ -31,8 +32,25 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
       [pipeline],
     );
   });
+  // Written before anything is folded, as the samplers write them (each minute as it passes).
+  beforeAll(async () => {
+    // Per minute: partition 0 trails by 10 s, except one minute 2 h ago by 90 s.
+    await dataSource.query(
+      `INSERT INTO watermark_minute (pipeline, minute, topic, partition, max_event_time, sampled_at)
+       SELECT $1, m, 'raw', 0,
+              m - CASE WHEN m = date_trunc('minute', now()) - interval '2 hours' THEN interval '90 seconds'
+                       ELSE interval '10 seconds' END,
+              m
+         FROM generate_series(date_trunc('minute', now()) - interval '3 hours', date_trunc('minute', now()),
+                              interval '1 minute') m`,
+      [pipeline],
+    );
+  });
+
   afterAll(async () => {
     for (const t of [
+      'watermark_minute',
+      'watermark_minute_15m',
       'outcome_rollup',
       'outcome_rollup_15m',
       'lateness_rollup',
@@ -78,7 +96,7 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
       'SELECT kind, until FROM rollup_compaction WHERE pipeline = $1 ORDER BY kind',
       [pipeline],
     );
-    expect(folded.map((f) => f.kind)).toEqual(['lateness_hour', 'outcome_15m']);
+    expect(folded.map((f) => f.kind)).toEqual(['lateness_hour', 'outcome_15m', 'watermark_15m']);
     for (const f of folded) expect(f.until.getTime()).toBeLessThanOrEqual(Date.now() - 5 * 60_000);
     const [coarse] = await dataSource.query<{ n: string }[]>(
       'SELECT count(*)::text AS n FROM outcome_rollup_15m WHERE pipeline = $1',
@@ -116,6 +134,19 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
         0,
       ),
     );
+  });
+
+  it("watermark lag per 15 minutes keeps each 15 minutes' largest lag, folded or not", async () => {
+    const repo = new WatermarksRepository(dataSource);
+    const window = timeWindow('24h', Date.now());
+    const lags = async () =>
+      (await repo.lagPerStep(pipeline, 'raw', window, 0)).map((r) => r.lag_ms).sort((a, b) => b - a);
+    const before = await lags();
+    await dataSource.query('SELECT dedup_rollups_compact($1)', [pipeline]);
+    const after = await lags();
+    expect(after).toEqual(before);
+    expect(after[0]).toBeCloseTo(90_000, 0);
+    expect(after.at(-1)).toBeCloseTo(10_000, 0);
   });
 
   it('splits a range into its ragged start, the folded rows and the minutes after', () => {

@@ -87,3 +87,12 @@ export async function querySpan<T>(
     [q.pipeline, iso(b.lo), iso(b.aligned), iso(b.fineFrom), ...(q.params ?? []), ...(q.outerParams ?? [])],
   );
 }
+
+export const WATERMARK_SPAN: RollupSpan = {
+  fine: 'watermark_minute',
+  fineTime: 'minute',
+  coarse: 'watermark_minute_15m',
+  coarseTime: 'bucket',
+  kind: 'watermark_15m',
+  grainMs: 15 * 60_000,
+};

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { WATERMARK_SPAN, querySpan } from '../rollup-span';
 import type { TimeWindow } from '../time-window';
 
 /** One input partition as the batch transactions left it: its watermark row and its progress row. */
@@ -78,13 +79,27 @@ export class WatermarksRepository {
     window: TimeWindow,
     maxOutOfOrdernessMs: number,
   ): Promise<{ step_ms: string; partition: number; lag_ms: number }[]> {
+    const perStep = (step: string, ooo: string) =>
+      `SELECT (extract(epoch FROM s) * 1000)::bigint::text AS step_ms, partition, lag_ms
+         FROM (SELECT date_bin(make_interval(secs => ${step} / 1000.0), t, timestamptz 'epoch') AS s, partition,
+                      max(extract(epoch FROM sampled_at - max_event_time) * 1000 + ${ooo})::float8 AS lag_ms
+                 FROM rows GROUP BY 1, 2) x`;
+    // Whole 15-minute steps read the folded rows (each the 15 minutes' largest lag), like the outcomes.
+    if (window.stepMs % WATERMARK_SPAN.grainMs === 0) {
+      return querySpan(this.dataSource, WATERMARK_SPAN, {
+        pipeline,
+        fromMs: window.fromMs,
+        columns: 'partition, sampled_at, max_event_time',
+        where: 'AND topic = $5',
+        params: [topic],
+        outer: perStep('$6', '$7'),
+        outerParams: [window.stepMs, maxOutOfOrdernessMs],
+      });
+    }
     return this.dataSource.query(
-      `SELECT (extract(epoch FROM date_bin(make_interval(secs => $4 / 1000.0), minute, timestamptz 'epoch')) * 1000)::bigint::text AS step_ms,
-              partition,
-              max(extract(epoch FROM sampled_at - max_event_time) * 1000 + $5)::float8 AS lag_ms
-         FROM watermark_minute
-        WHERE pipeline = $1 AND topic = $2 AND minute >= to_timestamp($3 / 1000.0)
-        GROUP BY 1, 2`,
+      `WITH rows AS (SELECT minute AS t, partition, sampled_at, max_event_time FROM watermark_minute
+                      WHERE pipeline = $1 AND topic = $2 AND minute >= to_timestamp($3 / 1000.0))
+       ${perStep('$4', '$5')}`,
       [pipeline, topic, window.fromMs, window.stepMs, maxOutOfOrdernessMs],
     );
   }

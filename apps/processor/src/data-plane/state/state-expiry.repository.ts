@@ -157,6 +157,7 @@ export class StateExpiryRepository {
             c AS (DELETE FROM health_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
             d AS (DELETE FROM watermark_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
             e AS (DELETE FROM lateness_rollup_hour WHERE pipeline = $1 AND hour < now() - interval '8 days'),
+            g AS (DELETE FROM watermark_minute_15m WHERE pipeline = $1 AND bucket < now() - interval '8 days'),
             f AS (DELETE FROM outcome_rollup_15m
                    WHERE pipeline = $1 AND bucket < now() - make_interval(days => greatest($2::int, 8)))
        DELETE FROM outcome_rollup WHERE pipeline = $1 AND minute < now() - make_interval(days => greatest($2::int, 8))`,

@@ -20,9 +20,10 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  *   rebalances, end-to-end latency histogram, consumer lag, DLQ depth), per minute.
  * - watermark_minute: each input partition's newest event time as sampled every 10 s, per minute,
  *   for the chart of watermark lag over time.
- * - outcome_rollup_15m and lateness_rollup_hour: the per-minute rollups folded into 15-minute and
- *   hourly rows by `dedup_rollups_compact` (the housekeeping sweep), up to 5 minutes ago, so a day
- *   or a week is read from a few thousand rows; rollup_compaction says how far each is folded.
+ * - outcome_rollup_15m, lateness_rollup_hour and watermark_minute_15m: the per-minute rows folded
+ *   into 15-minute and hourly ones by `dedup_rollups_compact` (the housekeeping sweep), up to 5
+ *   minutes ago, so a day or a week is read from a few thousand rows (a watermark's 15 minutes keep
+ *   their sample with the largest lag); rollup_compaction says how far each is folded.
  */
 export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationInterface {
   name = 'AuditPartitionsAndInsightRollups1764000000010';
@@ -154,6 +155,16 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         CONSTRAINT pk_lateness_rollup_hour PRIMARY KEY (pipeline, hour, source_topic, source_partition, late, bucket)
       )`);
     await queryRunner.query(`
+      CREATE TABLE watermark_minute_15m (
+        pipeline        text        NOT NULL,
+        bucket          timestamptz NOT NULL,
+        topic           text        NOT NULL,
+        partition       integer     NOT NULL,
+        max_event_time  timestamptz NOT NULL,
+        sampled_at      timestamptz NOT NULL,
+        CONSTRAINT pk_watermark_minute_15m PRIMARY KEY (pipeline, bucket, topic, partition)
+      )`);
+    await queryRunner.query(`
       CREATE TABLE rollup_compaction (
         pipeline  text        NOT NULL,
         kind      text        NOT NULL,
@@ -204,6 +215,25 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         END IF;
         INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'lateness_hour', greatest(done, upto))
         ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
+
+        upto := date_bin('15 minutes', now() - interval '5 minutes', timestamptz 'epoch');
+        done := NULL;
+        SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'watermark_15m';
+        IF done IS NULL THEN
+          SELECT date_bin('15 minutes', min(minute), timestamptz 'epoch') INTO done FROM watermark_minute WHERE pipeline = p;
+        END IF;
+        IF done IS NOT NULL AND done < upto THEN
+          INSERT INTO watermark_minute_15m AS c (pipeline, bucket, topic, partition, max_event_time, sampled_at)
+          SELECT DISTINCT ON (2, 3, 4) p, date_bin('15 minutes', minute, timestamptz 'epoch'), topic, partition,
+                 max_event_time, sampled_at
+            FROM watermark_minute WHERE pipeline = p AND minute >= done AND minute < upto
+           ORDER BY 2, 3, 4, sampled_at - max_event_time DESC
+          ON CONFLICT ON CONSTRAINT pk_watermark_minute_15m DO UPDATE
+            SET max_event_time = EXCLUDED.max_event_time, sampled_at = EXCLUDED.sampled_at
+            WHERE EXCLUDED.sampled_at - EXCLUDED.max_event_time > c.sampled_at - c.max_event_time;
+        END IF;
+        INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'watermark_15m', greatest(done, upto))
+        ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
       END $$`);
     await queryRunner.query(`
       CREATE TABLE health_minute (
@@ -237,6 +267,7 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
   public async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP FUNCTION dedup_rollups_compact(text)`);
     await queryRunner.query(`DROP TABLE rollup_compaction`);
+    await queryRunner.query(`DROP TABLE watermark_minute_15m`);
     await queryRunner.query(`DROP TABLE lateness_rollup_hour`);
     await queryRunner.query(`DROP TABLE outcome_rollup_15m`);
     await queryRunner.query(`DROP TABLE watermark_minute`);
