@@ -12,6 +12,7 @@ import {
   ownerText,
   partitionAnchor,
   partitionHref,
+  partitionStrip,
   otherTopicNote,
   parseWatermarksSearch,
   pipelineLagMs,
@@ -76,6 +77,68 @@ describe('stateText', () => {
     expect(stateText(partition())).toBe('active');
     expect(stateText(partition({ idle: true, idleForMs: 120_000 }))).toBe('idle for 2 min');
     expect(stateText(partition({ idle: true, idleForMs: null, lastRecordAt: null }))).toBe('no records yet');
+  });
+});
+
+describe('partitionStrip', () => {
+  it("says each partition in the table's words, the one holding the watermark back named so", () => {
+    const strip = partitionStrip({
+      heldBackBy: 1,
+      partitions: [
+        partition({ partition: 0, eventTimeLagMs: 4_000, recordsBehind: 0 }),
+        partition({ partition: 1, eventTimeLagMs: 600_000, recordsBehind: 12_345 }),
+        partition({ partition: 2, idle: true, idleForMs: 120_000, eventTimeLagMs: 3_900_000 }),
+        partition({
+          partition: 3,
+          idle: true,
+          idleForMs: null,
+          lastRecordAt: null,
+          watermark: null,
+          eventTimeLagMs: null,
+          recordsBehind: null,
+        }),
+      ],
+    });
+    expect(strip).toEqual([
+      {
+        partition: 0,
+        role: 'active',
+        state: 'active',
+        recordsBehind: '0',
+        lag: '4 s',
+        href: '/watermarks#p-0',
+      },
+      {
+        partition: 1,
+        role: 'holds-back',
+        state: 'holds the watermark back',
+        recordsBehind: '12,345',
+        lag: '10 min',
+        href: '/watermarks#p-1',
+      },
+      {
+        partition: 2,
+        role: 'idle',
+        state: 'idle for 2 min',
+        recordsBehind: '0',
+        lag: '1 h 5 min',
+        href: '/watermarks#p-2',
+      },
+      {
+        partition: 3,
+        role: 'idle',
+        state: 'no records yet',
+        recordsBehind: 'unknown',
+        lag: '–',
+        href: '/watermarks#p-3',
+      },
+    ]);
+  });
+
+  it('marks none when every partition is idle, and is empty without partitions', () => {
+    const idle = partition({ idle: true, idleForMs: 60_000 });
+    expect(partitionStrip({ heldBackBy: null, partitions: [idle] }).map((r) => r.role)).toEqual(['idle']);
+    expect(partitionStrip({ heldBackBy: null, partitions: [] })).toEqual([]);
   });
 });
 

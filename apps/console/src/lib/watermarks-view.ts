@@ -12,8 +12,8 @@ import { parseSearch, type ParsedSearch, type SearchParams } from './time-range-
 /*
  * What the Watermarks page (`/watermarks`) shows, as pure functions: lags in words, a partition's
  * state, its owner, the anchor `/watermarks#p-3` jumps to, and the lag-over-time chart's rows and
- * lines (`?range=`). No React, no fetch, no clock, no locale (numbers are grouped by hand, as
- * everywhere in the console).
+ * lines (`?range=`); and the Overview's strip of partitions in the same words. No React, no fetch,
+ * no clock, no locale (numbers are grouped by hand, as everywhere in the console).
  */
 
 export const WATERMARKS_PATH = '/watermarks';
@@ -62,6 +62,48 @@ export function stateText(p: Pick<PartitionWatermark, 'idle' | 'idleForMs' | 'la
   if (!p.idle) return 'active';
   if (p.lastRecordAt === null || p.idleForMs === null) return 'no records yet';
   return `idle for ${durationText(p.idleForMs)}`;
+}
+
+/** What a partition does to the pipeline watermark now: the one it waits for, another active one, or none. */
+export type PartitionRole = 'holds-back' | 'active' | 'idle';
+
+/** One partition in a strip of them (the Overview's), each linking to its row on this page. */
+export interface PartitionStripRow {
+  readonly partition: number;
+  readonly role: PartitionRole;
+  /** "holds the watermark back", "active", "idle for 2 min", "no records yet". */
+  readonly state: string;
+  readonly recordsBehind: string;
+  readonly lag: string;
+  /** `/watermarks#p-3`: the strip shows the input topic, so no `?topic=`. */
+  readonly href: string;
+}
+
+/**
+ * What a strip asks the processor for: it draws no lag chart, and the shortest range keeps the
+ * answer's history (a row per minute per partition) small.
+ */
+export const STRIP_QUERY: WatermarksQuery = { range: '15m' };
+
+/**
+ * Each input partition in the Watermarks table's words, in its order, for a page that shows only
+ * a few columns: the partition holding the pipeline watermark back is named so instead of "active"
+ * (it is active by definition).
+ */
+export function partitionStrip(
+  w: Pick<WatermarksResponse, 'heldBackBy' | 'partitions'>,
+): PartitionStripRow[] {
+  return w.partitions.map((p) => {
+    const role: PartitionRole = p.partition === w.heldBackBy ? 'holds-back' : p.idle ? 'idle' : 'active';
+    return {
+      partition: p.partition,
+      role,
+      state: role === 'holds-back' ? 'holds the watermark back' : stateText(p),
+      recordsBehind: recordsBehindText(p.recordsBehind),
+      lag: lagText(p.eventTimeLagMs),
+      href: partitionHref(p.partition),
+    };
+  });
 }
 
 /**
