@@ -1,6 +1,6 @@
 import { OUTCOMES } from '@dedup/contracts';
 import { OUTCOME_LABELS } from '../../lib/overview-view';
-import { LoadingStatus, SkeletonChart, SkeletonMeta, SkeletonRangePicker } from '../skeletons';
+import { LoadingStatus, SkeletonChart, SkeletonMeta, SkeletonRangePicker, SkeletonTable } from '../skeletons';
 
 /** The now-figures' tiles, in the overview's order, with their accents. */
 const HEADLINE = [
@@ -24,7 +24,7 @@ const CHARTS = [
 
 /**
  * The Overview's shape: the range picker (none marked: the range is the URL's, unknown here), the
- * facts line, the totals by outcome, the figures of now and the charts.
+ * facts line, the totals by outcome, the figures of now, the input partitions and the charts.
  */
 export default function Loading() {
   return (
@@ -51,6 +51,10 @@ export default function Loading() {
               <span className="skeleton skeleton-line w-80" />
             </article>
           ))}
+        </section>
+        <section className="panel">
+          <h2 className="section-title">Input partitions</h2>
+          <SkeletonTable columns={['Partition', 'State', 'Records behind', 'Event-time lag']} rows={2} />
         </section>
         <section className="chart-grid">
           {CHARTS.map((title, i) => (

@@ -4,8 +4,10 @@ import {
   exactlyOnceResponseSchema,
   OUTCOMES,
   overviewResponseSchema,
+  watermarksResponseSchema,
   type ExactlyOnceResponse,
   type OverviewResponse,
+  type WatermarksResponse,
 } from '@dedup/contracts';
 import { useState, type ReactNode } from 'react';
 import { fetchConsole } from '../../lib/console-fetch';
@@ -28,11 +30,13 @@ import {
   secondsText,
   shortDurationText,
 } from '../../lib/quantity-view';
-import { INSIGHTS_POLL_INTERVAL_MS, rangeCaption, type TimeRange } from '../../lib/time-range-view';
+import { hrefWith, INSIGHTS_POLL_INTERVAL_MS, rangeCaption, type TimeRange } from '../../lib/time-range-view';
+import { STRIP_QUERY } from '../../lib/watermarks-view';
 import { LocalTime } from '../local-time';
 import { TimeChart, type ChartSeries } from '../time-chart';
 import { usePolling } from '../use-polling';
 import { ExactlyOnceTile } from './exactly-once-tile';
+import { OverviewPartitions } from './overview-partitions';
 
 type Loaded<T> = { data: T | null; error: string | null };
 
@@ -40,18 +44,28 @@ interface OverviewLiveProps {
   readonly range: TimeRange;
   readonly initial: Loaded<OverviewResponse>;
   readonly initialExactlyOnce: Loaded<ExactlyOnceResponse>;
+  /** The input partitions now (the range does not apply to them). */
+  readonly initialWatermarks: Loaded<WatermarksResponse>;
   /** The DLQ tile, rendered by the server (it reads the DLQ's exact open count). */
   readonly dlqTile: ReactNode;
 }
 
 /**
  * The overview over one range, refreshed every 5 s while the page is open: totals by outcome, the
- * figures of now (consumer lag, dead letters, exactly-once health), then the charts. Headline numbers
+ * figures of now (consumer lag, dead letters, exactly-once health), each input partition's state
+ * (linking to its watermark row), then the charts. Headline numbers
  * are text with stable test ids; the last good answer stays on screen, dimmed, while a poll fails.
  */
-export function OverviewLive({ range, initial, initialExactlyOnce, dlqTile }: OverviewLiveProps) {
+export function OverviewLive({
+  range,
+  initial,
+  initialExactlyOnce,
+  initialWatermarks,
+  dlqTile,
+}: OverviewLiveProps) {
   const [overview, setOverview] = useState(initial);
   const [exactlyOnce, setExactlyOnce] = useState(initialExactlyOnce);
+  const [watermarks, setWatermarks] = useState(initialWatermarks);
 
   usePolling(async (signal) => {
     const result = await fetchConsole(`/api/overview?range=${range}`, overviewResponseSchema, 'overview', {
@@ -72,6 +86,15 @@ export function OverviewLive({ range, initial, initialExactlyOnce, dlqTile }: Ov
     );
     if (signal.aborted) return;
     setExactlyOnce((last) =>
+      result.ok ? { data: result.value, error: null } : { data: last.data, error: result.error },
+    );
+  }, INSIGHTS_POLL_INTERVAL_MS);
+
+  usePolling(async (signal) => {
+    const path = hrefWith('/api/watermarks', STRIP_QUERY);
+    const result = await fetchConsole(path, watermarksResponseSchema, 'watermarks', { signal });
+    if (signal.aborted) return;
+    setWatermarks((last) =>
       result.ok ? { data: result.value, error: null } : { data: last.data, error: result.error },
     );
   }, INSIGHTS_POLL_INTERVAL_MS);
@@ -141,6 +164,8 @@ export function OverviewLive({ range, initial, initialExactlyOnce, dlqTile }: Ov
         {dlqTile}
         <ExactlyOnceTile data={exactlyOnce.data} error={exactlyOnce.error} />
       </section>
+
+      <OverviewPartitions data={watermarks.data} error={watermarks.error} />
 
       {data !== null && <OverviewCharts data={data} stale={stale} />}
     </>

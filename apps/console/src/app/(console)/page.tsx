@@ -3,7 +3,9 @@ import { dlqGroups } from '../../lib/server/dlq-client';
 import { fetchExactlyOnce } from '../../lib/server/exactly-once-client';
 import { fetchOverview } from '../../lib/server/overview-client';
 import { requirePageSession } from '../../lib/server/page-session';
+import { fetchWatermarks } from '../../lib/server/watermarks-client';
 import type { SearchParams } from '../../lib/time-range-view';
+import { STRIP_QUERY } from '../../lib/watermarks-view';
 import { TimeRangePicker } from '../time-range-picker';
 import { DlqOverviewTile } from './dlq/dlq-open-summary';
 import { OverviewLive } from './overview-live';
@@ -18,7 +20,8 @@ interface OverviewPageProps {
 /**
  * The pipeline at a glance over a range (issue 15, part 1; `?range=15m` … `7d`, default 1 h): records
  * by outcome, duplicate ratio, throughput, end-to-end latency, consumer lag, dead letters and
- * exactly-once health, from the processor's rollups; live every 5 s.
+ * exactly-once health, from the processor's rollups; each input partition's state now, linking to
+ * its watermark row; live every 5 s.
  */
 export default async function OverviewPage({ searchParams }: OverviewPageProps) {
   const caller = await requirePageSession();
@@ -42,9 +45,10 @@ export default async function OverviewPage({ searchParams }: OverviewPageProps) 
     );
   }
   const { range } = search.query;
-  const [overview, exactlyOnce, tile] = await Promise.all([
+  const [overview, exactlyOnce, watermarks, tile] = await Promise.all([
     fetchOverview(caller, search.query),
     fetchExactlyOnce(caller, { range }),
+    fetchWatermarks(caller, STRIP_QUERY),
     dlqTile,
   ]);
   return (
@@ -61,6 +65,11 @@ export default async function OverviewPage({ searchParams }: OverviewPageProps) 
           exactlyOnce.ok
             ? { data: exactlyOnce.value, error: null }
             : { data: null, error: exactlyOnce.error.message }
+        }
+        initialWatermarks={
+          watermarks.ok
+            ? { data: watermarks.value, error: null }
+            : { data: null, error: watermarks.error.message }
         }
         dlqTile={tile}
       />

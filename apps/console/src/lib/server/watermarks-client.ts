@@ -3,8 +3,8 @@ import type { SessionClaims } from '../../auth';
 import { callApi, type ProcessorResult } from './api-client';
 
 /*
- * The processor's watermarks route (issue 15), for the Watermarks page and its poll, called as the
- * signed-in person. Server-only; failures are values.
+ * The processor's watermarks route (issue 15), for the Watermarks page, the Overview's partitions
+ * and their polls, called as the signed-in person. Server-only; failures are values.
  */
 
 /**

@@ -7,8 +7,9 @@ import { parseWatermarksSearch } from '../../../lib/watermarks-view';
 export const dynamic = 'force-dynamic';
 
 /**
- * `GET /api/watermarks?range=1h`: the Watermarks page's poll target (the lag chart over the range);
- * a bad range is a 400, a processor failure a 502.
+ * `GET /api/watermarks?range=1h`: the poll target of the Watermarks page (the lag chart over the
+ * range) and of the Overview's partitions (`?range=15m`, the smallest history); a bad range is a
+ * 400, a processor failure a 502.
  */
 export async function GET(request: Request): Promise<Response> {
   const caller = await requireCaller(request, 'read');
