@@ -1,6 +1,16 @@
-import { LoadingStatus, SkeletonLede, SkeletonTable } from '../../skeletons';
+import {
+  LoadingStatus,
+  SkeletonChart,
+  SkeletonLede,
+  SkeletonMeta,
+  SkeletonRangePicker,
+  SkeletonTable,
+} from '../../skeletons';
 
-/** The Exactly-once page's shape: the health, the totals, the output partitions. */
+/**
+ * The Exactly-once page's shape: the range picker, the facts line, the health, the totals, the
+ * charts, the output partitions.
+ */
 export default function Loading() {
   return (
     <>
@@ -8,6 +18,8 @@ export default function Loading() {
       <SkeletonLede />
       <LoadingStatus>Reading the exactly-once health…</LoadingStatus>
       <div aria-hidden="true">
+        <SkeletonRangePicker />
+        <SkeletonMeta labels={['Pipeline', 'Guarantee', 'Range', 'Last updated']} />
         <div className="panel">
           <span className="skeleton skeleton-value" />
           <span className="skeleton skeleton-line w-60" />
@@ -22,6 +34,10 @@ export default function Loading() {
             </div>
           ))}
         </dl>
+        <section className="chart-grid">
+          <SkeletonChart title="Transactions per step" />
+          <SkeletonChart title="Rebalances and fencing" />
+        </section>
         <SkeletonTable columns={['Topic', 'Partition', 'Held back']} rows={3} />
       </div>
     </>

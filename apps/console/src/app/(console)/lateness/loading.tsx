@@ -1,6 +1,16 @@
-import { LoadingStatus, SkeletonLede, SkeletonTable } from '../../skeletons';
+import {
+  LoadingStatus,
+  SkeletonChart,
+  SkeletonLede,
+  SkeletonMeta,
+  SkeletonRangePicker,
+  SkeletonTable,
+} from '../../skeletons';
 
-/** The Late events page's shape: the range, the figures, the histogram, the percentiles. */
+/**
+ * The Late events page's shape: the range picker, the facts line, the figures, the histogram, the
+ * percentiles.
+ */
 export default function Loading() {
   return (
     <>
@@ -8,6 +18,8 @@ export default function Loading() {
       <SkeletonLede />
       <LoadingStatus>Reading the lateness figures…</LoadingStatus>
       <div aria-hidden="true">
+        <SkeletonRangePicker />
+        <SkeletonMeta labels={['Pipeline', 'Partitions', 'Last updated']} />
         <dl className="insight-figures">
           {['Late records', 'Late rate', 'Behind the watermark', 'Allowed lateness now'].map((label) => (
             <div key={label}>
@@ -18,10 +30,7 @@ export default function Loading() {
             </div>
           ))}
         </dl>
-        <div className="chart">
-          <span className="skeleton skeleton-line w-30" />
-          <div className="chart-plot" style={{ height: 240 }} />
-        </div>
+        <SkeletonChart title="How late, on a log scale" height={240} />
         <SkeletonTable columns={['', 'All behind the watermark', 'Late only']} rows={4} />
       </div>
     </>
