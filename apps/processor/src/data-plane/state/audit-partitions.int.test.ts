@@ -123,6 +123,23 @@ describe('the audit partitioned by day, on real Postgres', () => {
         );
         // 0 (20 d) and 1 (15 d) dropped with their partitions, 101 (40 d, default) deleted; the rest kept.
         expect(rows.map((r) => r.source_offset)).toEqual(['2', '3', '4', '5', '102']);
+        // A day's partition created after the default partition took rows of it: they move in.
+        const future = await db.query<{ d: string }[]>(
+          `SELECT ((now() AT TIME ZONE 'UTC')::date + 30)::text AS d`,
+        );
+        await db.query(`SELECT dedup_audit_ensure_partition($1::date)`, [future[0]?.d]);
+        expect(await partitions(db)).toContain(dayName(-30));
+        expect(
+          await db.query(`SELECT tableoid::regclass::text AS part, source_offset::text AS o FROM event_audit
+                           WHERE source_offset = 102`),
+        ).toEqual([{ part: dayName(-30), o: '102' }]);
+        expect(await db.query(`SELECT count(*)::int AS n FROM event_audit_default`)).toEqual([{ n: 0 }]);
+        await insertAudit(db, 'p', 103, -30);
+        expect(
+          await db.query(
+            `SELECT tableoid::regclass::text AS part FROM event_audit WHERE source_offset = 103`,
+          ),
+        ).toEqual([{ part: dayName(-30) }]);
         // Idempotent: nothing more to drop.
         expect(await new StateExpiryRepository(db).maintainAudit(14)).toEqual([]);
       } finally {

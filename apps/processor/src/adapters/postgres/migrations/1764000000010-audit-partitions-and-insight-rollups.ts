@@ -50,15 +50,28 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
     await queryRunner.query(`
       CREATE FUNCTION dedup_audit_partition_name(day date) RETURNS text LANGUAGE sql IMMUTABLE AS
         $$ SELECT 'event_audit_p' || to_char(day, 'YYYYMMDD') $$`);
+    /*
+     * A day's partition, once. When the default partition holds rows of that day (written while the
+     * day had none: a clock far ahead), they are moved into the new table before it is attached, as
+     * Postgres refuses a partition whose rows the default partition already has.
+     */
     await queryRunner.query(`
       CREATE FUNCTION dedup_audit_ensure_partition(day date) RETURNS boolean LANGUAGE plpgsql AS $$
       DECLARE
         name text := dedup_audit_partition_name(day);
+        lo timestamptz := day::timestamp AT TIME ZONE 'UTC';
+        hi timestamptz := (day + 1)::timestamp AT TIME ZONE 'UTC';
       BEGIN
         IF to_regclass(name) IS NOT NULL THEN RETURN false; END IF;
+        IF NOT EXISTS (SELECT 1 FROM event_audit_default WHERE processed_at >= lo AND processed_at < hi) THEN
+          EXECUTE format('CREATE TABLE %I PARTITION OF event_audit FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
+          RETURN true;
+        END IF;
+        EXECUTE format('CREATE TABLE %I (LIKE event_audit INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
         EXECUTE format(
-          'CREATE TABLE %I PARTITION OF event_audit FOR VALUES FROM (%L) TO (%L)',
-          name, (day::timestamp AT TIME ZONE 'UTC'), ((day + 1)::timestamp AT TIME ZONE 'UTC'));
+          'WITH moved AS (DELETE FROM event_audit_default WHERE processed_at >= %L AND processed_at < %L RETURNING *)
+           INSERT INTO %I SELECT * FROM moved', lo, hi, name);
+        EXECUTE format('ALTER TABLE event_audit ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
         RETURN true;
       END $$`);
     // Partitions for every day the existing rows cover, and today and the next three.
