@@ -69,9 +69,11 @@ export function OverviewPartitions({
                   data-role={row.role}
                 >
                   <th scope="row" className="num">
-                    <Link href={row.href} aria-label={`Partition ${row.partition}`}>
+                    {/* A document navigation, not next/link: a client-side one sets no `:target`, so
+                        the row it lands on would not be outlined. */}
+                    <a href={row.href} aria-label={`Partition ${row.partition}`}>
                       {row.partition}
-                    </Link>
+                    </a>
                   </th>
                   <td data-testid="overview-partition-state">
                     {row.role === 'holds-back' ? (
