@@ -9,8 +9,7 @@ import {
   type OverviewResponse,
   type WatermarksResponse,
 } from '@dedup/contracts';
-import { useState, type ReactNode } from 'react';
-import { fetchConsole } from '../../lib/console-fetch';
+import type { ReactNode } from 'react';
 import {
   averageThroughput,
   hasSamples,
@@ -34,11 +33,11 @@ import { hrefWith, INSIGHTS_POLL_INTERVAL_MS, rangeCaption, type TimeRange } fro
 import { STRIP_QUERY } from '../../lib/watermarks-view';
 import { LocalTime } from '../local-time';
 import { TimeChart, type ChartSeries } from '../time-chart';
-import { usePolling } from '../use-polling';
+import { usePolledAnswer, type PolledAnswer } from '../use-polling';
 import { ExactlyOnceTile } from './exactly-once-tile';
 import { OverviewPartitions } from './overview-partitions';
 
-type Loaded<T> = { data: T | null; error: string | null };
+type Loaded<T> = PolledAnswer<T>;
 
 interface OverviewLiveProps {
   readonly range: TimeRange;
@@ -63,41 +62,27 @@ export function OverviewLive({
   initialWatermarks,
   dlqTile,
 }: OverviewLiveProps) {
-  const [overview, setOverview] = useState(initial);
-  const [exactlyOnce, setExactlyOnce] = useState(initialExactlyOnce);
-  const [watermarks, setWatermarks] = useState(initialWatermarks);
-
-  usePolling(async (signal) => {
-    const result = await fetchConsole(`/api/overview?range=${range}`, overviewResponseSchema, 'overview', {
-      signal,
-    });
-    if (signal.aborted) return;
-    setOverview((last) =>
-      result.ok ? { data: result.value, error: null } : { data: last.data, error: result.error },
-    );
-  }, INSIGHTS_POLL_INTERVAL_MS);
-
-  usePolling(async (signal) => {
-    const result = await fetchConsole(
-      `/api/exactly-once?range=${range}`,
-      exactlyOnceResponseSchema,
-      'exactly-once health',
-      { signal },
-    );
-    if (signal.aborted) return;
-    setExactlyOnce((last) =>
-      result.ok ? { data: result.value, error: null } : { data: last.data, error: result.error },
-    );
-  }, INSIGHTS_POLL_INTERVAL_MS);
-
-  usePolling(async (signal) => {
-    const path = hrefWith('/api/watermarks', STRIP_QUERY);
-    const result = await fetchConsole(path, watermarksResponseSchema, 'watermarks', { signal });
-    if (signal.aborted) return;
-    setWatermarks((last) =>
-      result.ok ? { data: result.value, error: null } : { data: last.data, error: result.error },
-    );
-  }, INSIGHTS_POLL_INTERVAL_MS);
+  const overview = usePolledAnswer(
+    `/api/overview?range=${range}`,
+    overviewResponseSchema,
+    'overview',
+    initial,
+    INSIGHTS_POLL_INTERVAL_MS,
+  );
+  const exactlyOnce = usePolledAnswer(
+    `/api/exactly-once?range=${range}`,
+    exactlyOnceResponseSchema,
+    'exactly-once health',
+    initialExactlyOnce,
+    INSIGHTS_POLL_INTERVAL_MS,
+  );
+  const watermarks = usePolledAnswer(
+    hrefWith('/api/watermarks', STRIP_QUERY),
+    watermarksResponseSchema,
+    'watermarks',
+    initialWatermarks,
+    INSIGHTS_POLL_INTERVAL_MS,
+  );
 
   const data = overview.data;
   const stale = overview.error !== null;

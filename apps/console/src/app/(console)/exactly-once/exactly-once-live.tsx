@@ -1,8 +1,6 @@
 'use client';
 
 import { exactlyOnceResponseSchema, type ExactlyOnceResponse, type TimeRange } from '@dedup/contracts';
-import { useState } from 'react';
-import { fetchConsole } from '../../../lib/console-fetch';
 import {
   exactlyOnceHealth,
   guaranteeText,
@@ -17,7 +15,7 @@ import { countOf, formatCount, ratioText } from '../../../lib/quantity-view';
 import { INSIGHTS_POLL_INTERVAL_MS, rangeCaption } from '../../../lib/time-range-view';
 import { LocalTime } from '../../local-time';
 import { TimeChart, type ChartSeries } from '../../time-chart';
-import { usePolling } from '../../use-polling';
+import { usePolledAnswer } from '../../use-polling';
 
 interface ExactlyOnceLiveProps {
   readonly range: TimeRange;
@@ -27,27 +25,13 @@ interface ExactlyOnceLiveProps {
 
 /** Exactly-once health over the range in the URL, refreshed every 5 s while the page is open. */
 export function ExactlyOnceLive({ range, initial, initialError }: ExactlyOnceLiveProps) {
-  const [data, setData] = useState(initial);
-  const [error, setError] = useState(initialError);
-
-  usePolling(async (signal) => {
-    const result = await fetchConsole(
-      `/api/exactly-once?range=${range}`,
-      exactlyOnceResponseSchema,
-      'exactly-once health',
-      {
-        signal,
-      },
-    );
-    if (signal.aborted) return;
-    if (result.ok) {
-      setData(result.value);
-      setError(null);
-    } else {
-      // Keep the last good answer on screen; the banner says it is stale.
-      setError(result.error);
-    }
-  }, INSIGHTS_POLL_INTERVAL_MS);
+  const { data, error } = usePolledAnswer(
+    `/api/exactly-once?range=${range}`,
+    exactlyOnceResponseSchema,
+    'exactly-once health',
+    { data: initial, error: initialError },
+    INSIGHTS_POLL_INTERVAL_MS,
+  );
 
   return (
     <>

@@ -2,8 +2,6 @@
 
 import { latenessResponseSchema, type LatenessQuery, type LatenessResponse } from '@dedup/contracts';
 import Link from 'next/link';
-import { useState } from 'react';
-import { fetchConsole } from '../../../lib/console-fetch';
 import {
   adviceText,
   filterOptions,
@@ -20,7 +18,7 @@ import {
 import { bytesText, formatCount, rateText, ratioText, shortDurationText } from '../../../lib/quantity-view';
 import { hrefWith, INSIGHTS_POLL_INTERVAL_MS } from '../../../lib/time-range-view';
 import { LocalTime } from '../../local-time';
-import { usePolling } from '../../use-polling';
+import { usePolledAnswer } from '../../use-polling';
 import { LatenessHistogram } from './lateness-histogram';
 
 interface LatenessLiveProps {
@@ -32,21 +30,13 @@ interface LatenessLiveProps {
 
 /** The lateness over the range and filter in the URL, refreshed every 5 s while the page is open. */
 export function LatenessLive({ query, initial, initialError }: LatenessLiveProps) {
-  const [data, setData] = useState(initial);
-  const [error, setError] = useState(initialError);
-
-  usePolling(async (signal) => {
-    const path = hrefWith('/api/lateness', latenessParams(query));
-    const result = await fetchConsole(path, latenessResponseSchema, 'lateness figures', { signal });
-    if (signal.aborted) return;
-    if (result.ok) {
-      setData(result.value);
-      setError(null);
-    } else {
-      // Keep the last good answer on screen; the banner says it is stale.
-      setError(result.error);
-    }
-  }, INSIGHTS_POLL_INTERVAL_MS);
+  const { data, error } = usePolledAnswer(
+    hrefWith('/api/lateness', latenessParams(query)),
+    latenessResponseSchema,
+    'lateness figures',
+    { data: initial, error: initialError },
+    INSIGHTS_POLL_INTERVAL_MS,
+  );
 
   return (
     <>

@@ -1,8 +1,6 @@
 'use client';
 
 import { watermarksResponseSchema, type PartitionWatermark, type WatermarksResponse } from '@dedup/contracts';
-import { useState } from 'react';
-import { fetchConsole } from '../../../lib/console-fetch';
 import { hrefWith, rangeCaption, type TimeRange } from '../../../lib/time-range-view';
 import {
   durationText,
@@ -17,7 +15,7 @@ import {
   unchartedText,
 } from '../../../lib/watermarks-view';
 import { LocalTime } from '../../local-time';
-import { usePolling } from '../../use-polling';
+import { usePolledAnswer } from '../../use-polling';
 import { WatermarkLagChart } from './watermark-lag-chart';
 
 /** Watermarks move with every batch; every 5 s is enough for a person to follow them. */
@@ -38,22 +36,14 @@ interface WatermarksLiveProps {
  * refreshed while the page is open.
  */
 export function WatermarksLive({ range, initial, initialError, askedTopic }: WatermarksLiveProps) {
-  const [data, setData] = useState<WatermarksResponse | null>(initial);
-  const [error, setError] = useState<string | null>(initialError);
-
-  usePolling(async (signal) => {
-    // Without a range the route's default is read; the chart is not drawn.
-    const path = hrefWith('/api/watermarks', { range: range ?? undefined });
-    const result = await fetchConsole(path, watermarksResponseSchema, 'watermarks', { signal });
-    if (signal.aborted) return;
-    if (result.ok) {
-      setData(result.value);
-      setError(null);
-    } else {
-      // Keep the last good answer on screen; the banner says it is stale.
-      setError(result.error);
-    }
-  }, POLL_INTERVAL_MS);
+  // Without a range the route's default is read; the chart is not drawn.
+  const { data, error } = usePolledAnswer(
+    hrefWith('/api/watermarks', { range: range ?? undefined }),
+    watermarksResponseSchema,
+    'watermarks',
+    { data: initial, error: initialError },
+    POLL_INTERVAL_MS,
+  );
 
   const stale = error !== null;
   return (
