@@ -1,5 +1,6 @@
 'use client';
 
+import { useEffect, useState } from 'react';
 import { watermarksResponseSchema, type PartitionWatermark, type WatermarksResponse } from '@dedup/contracts';
 import { hrefWith, rangeCaption, type TimeRange } from '../../../lib/time-range-view';
 import {
@@ -76,6 +77,7 @@ function Watermarks({
 }) {
   const note = otherTopicNote(askedTopic, data.topic);
   const uncharted = unchartedText(data.partitions, data.history);
+  const hash = useLocationHash();
   return (
     <>
       {note !== null && (
@@ -163,7 +165,12 @@ function Watermarks({
           </thead>
           <tbody>
             {data.partitions.map((p) => (
-              <PartitionRow key={p.partition} p={p} holdingBack={p.partition === data.heldBackBy} />
+              <PartitionRow
+                key={p.partition}
+                p={p}
+                holdingBack={p.partition === data.heldBackBy}
+                targeted={hash === `#${partitionAnchor(p.partition)}`}
+              />
             ))}
           </tbody>
         </table>
@@ -188,8 +195,22 @@ function Watermarks({
   );
 }
 
-function PartitionRow({ p, holdingBack }: { p: PartitionWatermark; holdingBack: boolean }) {
-  const classes = ['wm-row', holdingBack ? 'wm-holding-back' : '', p.idle ? 'wm-idle' : ''].filter(Boolean);
+function PartitionRow({
+  p,
+  holdingBack,
+  targeted,
+}: {
+  p: PartitionWatermark;
+  holdingBack: boolean;
+  /** The URL's `#p-<n>`: `:target` misses it after a client-side navigation from another page. */
+  targeted: boolean;
+}) {
+  const classes = [
+    'wm-row',
+    holdingBack ? 'wm-holding-back' : '',
+    p.idle ? 'wm-idle' : '',
+    targeted ? 'wm-targeted' : '',
+  ].filter(Boolean);
   return (
     <tr
       id={partitionAnchor(p.partition)}
@@ -225,4 +246,16 @@ function PartitionRow({ p, holdingBack }: { p: PartitionWatermark; holdingBack: 
 
 function offsetsTitle(p: PartitionWatermark): string {
   return `last decided offset ${p.committedOffset ?? 'none'}, end offset ${p.endOffset ?? 'unknown'}`;
+}
+
+/** The URL's fragment, kept current (a link on this page, or a client-side navigation to it). */
+function useLocationHash(): string {
+  const [hash, setHash] = useState('');
+  useEffect(() => {
+    const read = () => setHash(window.location.hash);
+    read();
+    window.addEventListener('hashchange', read);
+    return () => window.removeEventListener('hashchange', read);
+  }, []);
+  return hash;
 }
