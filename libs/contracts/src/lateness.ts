@@ -15,11 +15,11 @@ import { timeRangeSchema } from './time-range';
 export const latenessQuerySchema = z.strictObject({
   range: timeRangeSchema.default('1h'),
   topic: z.string().min(1).max(249, 'a topic name: at most 249 characters').optional(),
-  partition: z.coerce
-    .number({ error: 'a partition: a whole number' })
-    .int('a partition: a whole number')
-    .min(0, 'a partition: 0 or more')
-    .max(1_000_000)
+  // Digits only: `z.coerce` would read an empty `?partition=` as partition 0.
+  partition: z
+    .string()
+    .regex(/^\d{1,7}$/, 'a partition: a whole number, 0 or more')
+    .transform(Number)
     .optional(),
 });
 export type LatenessQuery = z.infer<typeof latenessQuerySchema>;

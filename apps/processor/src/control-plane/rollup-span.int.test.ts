@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createDataSource } from '../adapters/postgres/data-source';
 import { LatenessRepository } from './lateness/lateness.repository';
 import { OverviewRepository } from './overview/overview.repository';
+import { StatsRepository } from './stats/stats.repository';
 import { LATENESS_SPAN, OUTCOME_SPAN, querySpan, spanBounds } from './rollup-span';
 import { timeWindow } from './time-window';
 import { WatermarksRepository } from './watermarks/watermarks.repository';
@@ -53,6 +54,7 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
       'watermark_minute_15m',
       'outcome_rollup',
       'outcome_rollup_15m',
+      'outcome_total',
       'lateness_rollup',
       'lateness_rollup_hour',
       'rollup_compaction',
@@ -81,6 +83,9 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
   };
 
   it('counts every minute once from a ragged start, before and after the fold', async () => {
+    const allTime = await fineSum('outcome_rollup', 0);
+    const before = await new StatsRepository(dataSource).outcomeCounts(pipeline);
+    expect(before.totals.unique + before.totals.late).toBe(allTime);
     // A start that is no whole 15 minutes or hour: 2 h 37 min ago, on a minute.
     const from = Math.floor((Date.now() - (2 * 60 + 37) * 60_000) / 60_000) * 60_000;
     const want = {
@@ -98,6 +103,9 @@ describe('rollups folded into 15-minute and hourly rows, on real Postgres', () =
     );
     expect(folded.map((f) => f.kind)).toEqual(['lateness_hour', 'outcome_15m', 'watermark_15m']);
     for (const f of folded) expect(f.until.getTime()).toBeLessThanOrEqual(Date.now() - 5 * 60_000);
+    // The all-time totals hold across the fold (outcome_total + the minutes not folded yet).
+    const totals = await new StatsRepository(dataSource).outcomeCounts(pipeline);
+    expect(totals.totals.unique + totals.totals.late).toBe(await fineSum('outcome_rollup', 0));
     const [coarse] = await dataSource.query<{ n: string }[]>(
       'SELECT count(*)::text AS n FROM outcome_rollup_15m WHERE pipeline = $1',
       [pipeline],

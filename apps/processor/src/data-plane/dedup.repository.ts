@@ -124,8 +124,11 @@ export interface BatchTransaction {
 
 const ms = (value: string | null): number | null => (value === null ? null : Number(value));
 
-/** A lateness (ms, > 0) as its bucket of the lateness rollup: ceil(16 · log2 ms) (LATENESS_BUCKETS_PER_DOUBLING). */
-const LATENESS_BUCKET_SQL = `ceil(16 * log(2::numeric, lateness_ms::numeric))::smallint`;
+/**
+ * A lateness (ms, > 0) as its bucket of the lateness rollup: ceil(16 · log2 ms)
+ * (LATENESS_BUCKETS_PER_DOUBLING). In float8: numeric's log cost 12.6 µs a row (measured).
+ */
+const LATENESS_BUCKET_SQL = `ceil(16 * ln(lateness_ms::float8) / ln(2::float8))::smallint`;
 
 /** The event_audit columns a batch writes, and the values for them from the `rows` of `record`. */
 const AUDIT_COLUMNS = `pipeline, pipeline_version, source_topic, source_partition, source_offset, event_id, dedup_keys,
@@ -135,6 +138,81 @@ const AUDIT_VALUES = `$1, $2, source_topic, source_partition, source_offset, eve
   outcome, reason, error_type, matched_strategy, first_topic, first_partition, first_offset,
   to_timestamp(first_seen_ms / 1000.0), to_timestamp(event_time_ms / 1000.0),
   to_timestamp(watermark_ms / 1000.0), lateness_ms, trace_id, record_hash, approximate`;
+
+/** The audit rows a batch decided, as `rows` (json_to_recordset of $3: one parse, one plan). */
+const RECORD_ROWS_SQL = `rows AS (
+    SELECT * FROM json_to_recordset($3::json) AS r(
+      source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
+      outcome text, reason text, error_type text, matched_strategy text, first_topic text,
+      first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
+      watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean)
+  )`;
+
+/**
+ * The rollups of the audit rows written (`written`): outcomes per minute and per 10 s, and the
+ * lateness of records behind the watermark (replayed DLQ records, `replayedParam`, left out: their
+ * lateness is the replay's delay). Every key starts with the input partition, so two partitions'
+ * batches never wait on one row. processed_at defaults to now(), the transaction's start: the same
+ * minute as here.
+ */
+function rollupsSql(replayedParam: string): string {
+  return `minute_counts AS (
+    INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
+    SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*) FROM written GROUP BY 3, 4
+    ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count
+  ), ten_second_counts AS (
+    INSERT INTO outcome_rollup_10s (pipeline, bucket, source_partition, outcome, count)
+    SELECT $1, date_bin('10 seconds', now(), timestamptz 'epoch'), source_partition, outcome, count(*)
+      FROM written GROUP BY 3, 4
+    ON CONFLICT ON CONSTRAINT pk_outcome_rollup_10s DO UPDATE SET count = outcome_rollup_10s.count + EXCLUDED.count
+  )
+  INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
+  SELECT $1, date_trunc('minute', now()), source_topic, source_partition, late, ${LATENESS_BUCKET_SQL}, count(*)
+    FROM (SELECT source_topic, source_partition, outcome = 'late' AS late, lateness_ms
+            FROM written
+           WHERE outcome IN ('unique', 'duplicate', 'late') AND source_offset <> ALL(${replayedParam}::bigint[])) w
+   WHERE lateness_ms > 0
+   GROUP BY 3, 4, 5, 6
+  ON CONFLICT ON CONSTRAINT pk_lateness_rollup DO UPDATE SET count = lateness_rollup.count + EXCLUDED.count`;
+}
+
+/** Every record above its partition's progress: no audit row can exist yet, a plain INSERT. */
+const RECORD_FRESH_SQL = `WITH ${RECORD_ROWS_SQL}, fresh AS (
+    INSERT INTO event_audit (${AUDIT_COLUMNS}) SELECT ${AUDIT_VALUES} FROM rows
+  ), written AS (
+    SELECT source_topic, source_partition, source_offset, outcome, lateness_ms FROM rows
+  ), ${rollupsSql('$4')}`;
+
+/**
+ * Some record at or below its partition's progress ($4), or none known: those may have a row.
+ * One with the same bytes is kept (a re-delivery, already recorded); one with other bytes (the
+ * topic was recreated) is replaced; only the rows written count. Under one snapshot: `redo`
+ * sees the rows before `replaced` deletes them.
+ */
+const RECORD_REDECIDED_SQL = `WITH ${RECORD_ROWS_SQL}, fresh AS (
+    INSERT INTO event_audit (${AUDIT_COLUMNS})
+    SELECT ${AUDIT_VALUES} FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
+  ), redo AS (
+    SELECT * FROM rows r
+     WHERE ($4::bigint IS NULL OR r.source_offset <= $4::bigint)
+       AND NOT EXISTS (
+         SELECT 1 FROM event_audit a
+          WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+            AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
+            AND a.record_hash IS NOT DISTINCT FROM r.record_hash)
+  ), replaced AS (
+    DELETE FROM event_audit a USING redo r
+     WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
+       AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
+  ), redone AS (
+    INSERT INTO event_audit (${AUDIT_COLUMNS}) SELECT ${AUDIT_VALUES} FROM redo
+    RETURNING source_topic, source_partition, source_offset, outcome, lateness_ms
+  ), written AS (
+    SELECT source_topic, source_partition, source_offset, outcome, lateness_ms
+      FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
+    UNION ALL
+    SELECT * FROM redone
+  ), ${rollupsSql('$5')}`;
 
 /**
  * Postgres text and jsonb cannot hold U+0000, which JSON and Kafka headers can. Diagnostic text
@@ -503,76 +581,22 @@ export class DedupRepository {
       record_hash: hashes.get(d.coords.offset) ?? null,
       approximate: d.approximate,
     }));
-    // Rows above the partition's progress ($4, read under the partition's lock at the start of this
+    // Rows above the partition's progress (read under the partition's lock at the start of this
     // transaction) cannot have an audit row yet: every audit row is written with the progress that
-    // covers it. They take a plain INSERT and are counted into the rollups here. Rows at or below it
-    // (a re-delivery decided afresh because its bytes changed, or no progress known) replace a row of
-    // the same coordinates with other bytes (the topic was recreated), are skipped when one with the
-    // same bytes exists (a re-delivery, already recorded), and only the rows written are counted.
-    // The audit is partitioned by day (migration 1764000000010), so the coordinates' uniqueness is
-    // kept here, not by a constraint: the partition's lock makes this batch its only writer. The
-    // plain path is about a third cheaper per row than the upsert (tools/bench/pg-write-path.ts);
-    // json rather than jsonb saves the rest. Replayed DLQ records ($5) stay out of the lateness
-    // distribution: their lateness is the replay's delay, not the source's.
-    await m.query(
-      `WITH rows AS (
-         SELECT * FROM json_to_recordset($3::json) AS r(
-           source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
-           outcome text, reason text, error_type text, matched_strategy text, first_topic text,
-           first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
-           watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean)
-       ), fresh AS (
-         INSERT INTO event_audit (${AUDIT_COLUMNS})
-         SELECT ${AUDIT_VALUES} FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
-       ), redo AS (
-         SELECT * FROM rows r
-          WHERE ($4::bigint IS NULL OR r.source_offset <= $4::bigint)
-            AND NOT EXISTS (
-              SELECT 1 FROM event_audit a
-               WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
-                 AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
-                 AND a.record_hash IS NOT DISTINCT FROM r.record_hash)
-       ), replaced AS (
-         DELETE FROM event_audit a USING redo r
-          WHERE a.pipeline = $1 AND a.source_topic = r.source_topic
-            AND a.source_partition = r.source_partition AND a.source_offset = r.source_offset
-       ), redone AS (
-         INSERT INTO event_audit (${AUDIT_COLUMNS})
-         SELECT ${AUDIT_VALUES} FROM redo
-         RETURNING source_topic, source_partition, source_offset, outcome, lateness_ms
-       ), written AS (
-         SELECT source_topic, source_partition, source_offset, outcome, lateness_ms
-           FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
-         UNION ALL
-         SELECT * FROM redone
-       ), minute_counts AS (
-         -- processed_at defaults to now(), the transaction's start: the same minute as here.
-         INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
-         SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*) FROM written GROUP BY 3, 4
-         ON CONFLICT ON CONSTRAINT pk_outcome_rollup DO UPDATE SET count = outcome_rollup.count + EXCLUDED.count
-       ), ten_second_counts AS (
-         INSERT INTO outcome_rollup_10s (pipeline, bucket, source_partition, outcome, count)
-         SELECT $1, date_bin('10 seconds', now(), timestamptz 'epoch'), source_partition, outcome, count(*)
-           FROM written GROUP BY 3, 4
-         ON CONFLICT ON CONSTRAINT pk_outcome_rollup_10s DO UPDATE SET count = outcome_rollup_10s.count + EXCLUDED.count
-       )
-       INSERT INTO lateness_rollup (pipeline, minute, source_topic, source_partition, late, bucket, count)
-       SELECT $1, date_trunc('minute', now()), source_topic, source_partition, late,
-              ${LATENESS_BUCKET_SQL}, count(*)
-         FROM (SELECT source_topic, source_partition, outcome = 'late' AS late, lateness_ms
-                 FROM written
-                WHERE outcome IN ('unique', 'duplicate', 'late') AND source_offset <> ALL($5::bigint[])) w
-        WHERE lateness_ms > 0
-        GROUP BY 3, 4, 5, 6
-       ON CONFLICT ON CONSTRAINT pk_lateness_rollup DO UPDATE SET count = lateness_rollup.count + EXCLUDED.count`,
-      [
-        this.pipeline.name,
-        this.pipeline.version,
-        JSON.stringify(audit),
-        progress?.toString() ?? null,
-        [...replayed],
-      ],
-    );
+    // covers it, so they take a plain INSERT. The audit is partitioned by day (migration
+    // 1764000000010): the coordinates' uniqueness is kept here, not by a constraint, the partition's
+    // lock making this batch their only writer. Only a batch with records at or below its progress
+    // (or without one) needs the re-decided form, which reads every day partition; the plain form
+    // touches today's only. json rather than jsonb, and the plain INSERT, are the cheapest forms
+    // measured (tools/bench/pg-write-path.ts).
+    const redecided = progress === null || decisions.some((d) => BigInt(d.coords.offset) <= progress);
+    await m.query(redecided ? RECORD_REDECIDED_SQL : RECORD_FRESH_SQL, [
+      this.pipeline.name,
+      this.pipeline.version,
+      JSON.stringify(audit),
+      ...(redecided ? [progress?.toString() ?? null] : []),
+      [...replayed],
+    ]);
     const dlq = decisions.flatMap((d) => {
       if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];
       if (replayed.has(d.coords.offset)) return [];

@@ -17,7 +17,8 @@ export function fetchLateness(
   return callApi(
     caller,
     'lateness.get',
-    { query },
+    // On the wire a partition is digits (the route refuses an empty one rather than reading 0).
+    { query: { ...query, partition: query.partition?.toString() } },
     { what: 'lateness figures', timeoutMs: LATENESS_TIMEOUT_MS },
   );
 }

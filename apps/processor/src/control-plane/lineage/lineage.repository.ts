@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { isOutcome, type LineageCoordinates, type LineageOccurrence } from '@dedup/contracts';
 import { DataSource } from 'typeorm';
+import { likeLiteral } from '../../adapters/postgres/like-literal';
 
 interface OccurrenceRow {
   pipeline: string;
@@ -64,11 +65,6 @@ const LINKED = `
       ON ri.pipeline = a.pipeline AND ri.decided_topic = a.source_topic
      AND ri.decided_partition = a.source_partition AND ri.decided_offset = a.source_offset
    ORDER BY a.processed_at, a.id`;
-
-/** `name` as a LIKE pattern that matches only itself (`_` and `%` are wildcards; `\` escapes). */
-export function likeLiteral(name: string): string {
-  return name.replace(/[\\%_]/g, (c) => `\\${c}`);
-}
 
 /** The backfill job id of a backfill namespace `<pipeline>.backfill.<id>`, else null. */
 export function backfillIdOf(livePipeline: string, pipeline: string): string | null {

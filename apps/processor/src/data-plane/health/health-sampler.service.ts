@@ -67,13 +67,7 @@ export class HealthSamplerService implements OnApplicationBootstrap, BeforeAppli
         latency: reading.counters.latency.map(() => 0),
       };
       const delta = counterDelta(this.written ?? zero, reading.counters);
-      await this.repository.write(
-        this.config.pipeline.name,
-        this.instance,
-        new Date(),
-        delta,
-        reading.gauges,
-      );
+      await this.repository.write(this.config.pipeline.name, this.instance, delta, reading.gauges);
       this.written = reading.counters;
       await this.repository.sampleWatermarks(this.config.pipeline.name, this.config.topics.input);
     } catch (error) {

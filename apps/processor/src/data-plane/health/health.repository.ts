@@ -5,7 +5,7 @@ import type { HealthCounters, HealthGauges } from './health-sample';
 /**
  * Writes one instance's health samples into its per-minute row (migration 1764000000010): counters
  * add up over the minute's samples, gauges keep the latest sample, the latency buckets add up
- * element by element.
+ * element by element. Times are the database's (one clock for every instance and the readers).
  */
 @Injectable()
 export class HealthRepository {
@@ -14,14 +14,13 @@ export class HealthRepository {
   async write(
     pipeline: string,
     instance: string,
-    at: Date,
     counters: HealthCounters,
     gauges: HealthGauges,
   ): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO health_minute AS h (pipeline, minute, instance, tx_committed, tx_aborted, fenced, rebalances,
                                        latency_counts, consumer_lag, dlq_open, dlq_oldest_age_s, sampled_at)
-       VALUES ($1, date_trunc('minute', $3::timestamptz), $2, $4, $5, $6, $7, $8::bigint[], $9, $10, $11, $3)
+       VALUES ($1, date_trunc('minute', now()), $2, $3, $4, $5, $6, $7::bigint[], $8, $9, $10, now())
        ON CONFLICT ON CONSTRAINT pk_health_minute DO UPDATE SET
          tx_committed = h.tx_committed + EXCLUDED.tx_committed,
          tx_aborted = h.tx_aborted + EXCLUDED.tx_aborted,
@@ -37,7 +36,6 @@ export class HealthRepository {
       [
         pipeline,
         instance,
-        at.toISOString(),
         counters.txCommitted,
         counters.txAborted,
         counters.fenced,

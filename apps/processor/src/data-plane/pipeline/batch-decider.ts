@@ -281,7 +281,7 @@ export class BatchDecider {
 }
 
 /** Identifies a record's bytes, so a recorded decision is re-emitted only for the same record. */
-function fingerprint(value: Buffer | null): string {
+export function fingerprint(value: Buffer | null): string {
   // One-shot hash: no Hash object per record (the same digest as createHash().update().digest()).
   return hash('sha256', value ?? EMPTY, 'base64url').slice(0, 22);
 }

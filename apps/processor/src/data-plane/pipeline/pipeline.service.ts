@@ -20,7 +20,7 @@ import { MetricsService } from '../../platform/metrics/metrics.service';
 import { replayKey, replayOutcomeRows, replayRefOf } from './replay-records';
 import { DedupRepository, coordKey, type RawRecord } from '../dedup.repository';
 import { RecordTrace } from '../../platform/telemetry/record-tracing';
-import { BatchDecider, type Decided } from './batch-decider';
+import { BatchDecider, fingerprint, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { toOutputRecord } from './output-records';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
@@ -329,7 +329,17 @@ export class PipelineService {
           trace_id: record.trace.traceId,
           error: String(error),
         });
-        await this.repository.inTransaction(async (tx) => {
+        const hash = fingerprint(record.raw.value);
+        const decided = await this.repository.inTransaction(async (tx): Promise<DecisionRecord> => {
+          // The partition's lock first, like every batch: its holder is the only writer of these
+          // coordinates (the audit keeps them unique by that, docs/adr/0010). A decision recorded
+          // meanwhile for the same bytes (another owner during a rebalance, or before a crash) is
+          // the record's decision: re-emitted, not replaced by a failure.
+          const progress = await tx.progress(topic, partition);
+          if (progress !== null && BigInt(offset) <= progress) {
+            const recorded = (await tx.recordedDecisions(topic, partition, [offset])).get(offset);
+            if (recorded !== undefined && recorded.recordHash === hash) return recorded.decision;
+          }
           // A replayed DLQ record that fails again counts against its own DLQ row (docs/adr/0009).
           const ref = replayRefOf(record.raw);
           const item = ref === null ? undefined : (await tx.replayItems([ref])).get(replayKey(ref));
@@ -337,8 +347,8 @@ export class PipelineService {
           await tx.record(
             [failed],
             new Map([[coordKey(record.parsed.coords), record.raw]]),
-            new Map(),
-            null,
+            new Map([[offset, hash]]),
+            progress,
             replay === null ? new Set() : new Set([offset]),
           );
           if (replay !== null) {
@@ -348,8 +358,17 @@ export class PipelineService {
             );
           }
           await tx.advanceProgress(topic, partition, offset);
+          return failed;
         });
-        decisions.push(failed);
+        if (decided !== failed) {
+          this.log.write('info', 'record already decided (same bytes): its recorded decision stands', {
+            topic,
+            partition,
+            offset,
+            outcome: decided.outcome,
+          });
+        }
+        decisions.push(decided);
       }
     }
     return { decisions, watermarks, watermarkBefore: null };

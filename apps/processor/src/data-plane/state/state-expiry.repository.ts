@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { likeLiteral } from '../../adapters/postgres/like-literal';
 
 @Injectable()
 export class StateExpiryRepository {
@@ -131,15 +132,25 @@ export class StateExpiryRepository {
   }
 
   /**
-   * The audit's day partitions (migration 1764000000010): creates the next days' and drops those
-   * wholly older than `retentionDays`. Returns the dropped partitions' names.
+   * The audit's day partitions (migration 1764000000010): drops those wholly older than
+   * `retentionDays`. Returns the dropped partitions' names.
    */
   async maintainAudit(retentionDays: number): Promise<string[]> {
     const rows: { name: string }[] = await this.dataSource.query(
-      `SELECT dedup_audit_maintain AS name FROM dedup_audit_maintain($1)`,
+      `SELECT dedup_audit_maintain AS name FROM dedup_audit_maintain($1, 0)`,
       [retentionDays],
     );
     return rows.map((r) => r.name);
+  }
+
+  /**
+   * The audit's day partitions from yesterday to a week ahead (in their own transaction, apart from
+   * the drops): a day whose rows the default partition took while it had none moves them in.
+   */
+  async ensureAuditPartitions(): Promise<void> {
+    await this.dataSource.query(
+      `SELECT dedup_audit_ensure_partition((now() AT TIME ZONE 'UTC')::date + d) FROM generate_series(-1, 7) AS d`,
+    );
   }
 
   /**
@@ -151,17 +162,20 @@ export class StateExpiryRepository {
   async pruneRollups(pipeline: string, auditRetentionDays: number): Promise<void> {
     // Fold what is complete into the coarse tables first (migration 1764000000010).
     await this.dataSource.query('SELECT dedup_rollups_compact($1)', [pipeline]);
+    // The live pipeline's rows and its backfills' namespaces (`<pipeline>.backfill.<id>`), which
+    // write rollups nobody folds.
+    const mine = `(pipeline = $1 OR pipeline LIKE $3)`;
     await this.dataSource.query(
-      `WITH a AS (DELETE FROM outcome_rollup_10s WHERE pipeline = $1 AND bucket < now() - interval '1 hour'),
-            b AS (DELETE FROM lateness_rollup WHERE pipeline = $1 AND minute < now() - interval '8 days'),
-            c AS (DELETE FROM health_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
-            d AS (DELETE FROM watermark_minute WHERE pipeline = $1 AND minute < now() - interval '8 days'),
-            e AS (DELETE FROM lateness_rollup_hour WHERE pipeline = $1 AND hour < now() - interval '8 days'),
-            g AS (DELETE FROM watermark_minute_15m WHERE pipeline = $1 AND bucket < now() - interval '8 days'),
+      `WITH a AS (DELETE FROM outcome_rollup_10s WHERE ${mine} AND bucket < now() - interval '1 hour'),
+            b AS (DELETE FROM lateness_rollup WHERE ${mine} AND minute < now() - interval '8 days'),
+            c AS (DELETE FROM health_minute WHERE ${mine} AND minute < now() - interval '8 days'),
+            d AS (DELETE FROM watermark_minute WHERE ${mine} AND minute < now() - interval '8 days'),
+            e AS (DELETE FROM lateness_rollup_hour WHERE ${mine} AND hour < now() - interval '8 days'),
+            g AS (DELETE FROM watermark_minute_15m WHERE ${mine} AND bucket < now() - interval '8 days'),
             f AS (DELETE FROM outcome_rollup_15m
-                   WHERE pipeline = $1 AND bucket < now() - make_interval(days => greatest($2::int, 8)))
-       DELETE FROM outcome_rollup WHERE pipeline = $1 AND minute < now() - make_interval(days => greatest($2::int, 8))`,
-      [pipeline, auditRetentionDays],
+                   WHERE ${mine} AND bucket < now() - make_interval(days => greatest($2::int, 8)))
+       DELETE FROM outcome_rollup WHERE ${mine} AND minute < now() - make_interval(days => greatest($2::int, 8))`,
+      [pipeline, auditRetentionDays, `${likeLiteral(pipeline)}.backfill.%`],
     );
   }
 

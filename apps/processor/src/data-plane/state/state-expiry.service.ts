@@ -37,6 +37,12 @@ export class StateExpiryService implements OnApplicationShutdown {
     if (this.config.approximate !== null) {
       this.metrics.setBloomTarget(this.config.approximate.targetFalsePositiveRate);
     }
+    // The audit's partitions for the coming days before the first batches of a catch-up land.
+    this.running = this.housekeeping(true)
+      .then(() => undefined)
+      .finally(() => {
+        this.running = undefined;
+      });
     this.timer = setInterval(() => {
       this.running ??= this.sweep()
         .then(() => undefined)
@@ -79,21 +85,39 @@ export class StateExpiryService implements OnApplicationShutdown {
   }
 
   /**
-   * At most every 10 minutes (and at the first sweep): the audit's day partitions (the next days
-   * created, those past AUDIT_RETENTION_DAYS dropped) and the console rollups' retention.
+   * At start and at most every 10 minutes after: the audit's day partitions (yesterday to a week
+   * ahead created, those past AUDIT_RETENTION_DAYS dropped), the rollups' fold and retention.
    */
   async housekeeping(force = false): Promise<string[]> {
     const now = Date.now();
     if (!force && now - this.lastHousekeeping < HOUSEKEEPING_INTERVAL_MS) return [];
     this.lastHousekeeping = now;
-    const dropped = await this.repository.maintainAudit(this.config.audit.retentionDays);
-    if (dropped.length > 0) {
-      this.log.write('info', 'audit partitions past retention dropped', {
-        partitions: dropped,
-        retentionDays: this.config.audit.retentionDays,
-      });
-    }
-    await this.repository.pruneRollups(this.config.pipeline.name, this.config.audit.retentionDays);
+    // Three independent steps: one failing (a lock not had in 200 ms) neither undoes nor skips the
+    // others, and the failed one is tried again at the next sweep, not in 10 minutes.
+    let dropped: string[] = [];
+    const step = async (what: string, work: () => Promise<void>) => {
+      try {
+        await work();
+      } catch (error) {
+        this.lastHousekeeping = Number.NEGATIVE_INFINITY;
+        this.log.write('warn', `housekeeping: ${what} failed; tried again at the next sweep`, {
+          error: String(error),
+        });
+      }
+    };
+    await step('audit partitions ahead', () => this.repository.ensureAuditPartitions());
+    await step('audit retention', async () => {
+      dropped = await this.repository.maintainAudit(this.config.audit.retentionDays);
+      if (dropped.length > 0) {
+        this.log.write('info', 'audit partitions past retention dropped', {
+          partitions: dropped,
+          retentionDays: this.config.audit.retentionDays,
+        });
+      }
+    });
+    await step('rollup fold and retention', () =>
+      this.repository.pruneRollups(this.config.pipeline.name, this.config.audit.retentionDays),
+    );
     return dropped;
   }
 

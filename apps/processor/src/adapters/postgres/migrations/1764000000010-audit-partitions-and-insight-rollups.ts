@@ -23,7 +23,8 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
  * - outcome_rollup_15m, lateness_rollup_hour and watermark_minute_15m: the per-minute rows folded
  *   into 15-minute and hourly ones by `dedup_rollups_compact` (the housekeeping sweep), up to 5
  *   minutes ago, so a day or a week is read from a few thousand rows (a watermark's 15 minutes keep
- *   their sample with the largest lag); rollup_compaction says how far each is folded.
+ *   their sample with the largest lag); rollup_compaction says how far each is folded, and
+ *   outcome_total keeps the all-time counts of what was folded (the per-minute rows are pruned).
  */
 export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationInterface {
   name = 'AuditPartitionsAndInsightRollups1764000000010';
@@ -67,6 +68,9 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
           EXECUTE format('CREATE TABLE %I PARTITION OF event_audit FOR VALUES FROM (%L) TO (%L)', name, lo, hi);
           RETURN true;
         END IF;
+        -- Writes routed to the default partition wait for the move (briefly): a row of the day
+        -- inserted between the move and the attach would make the attach fail.
+        LOCK TABLE event_audit_default IN SHARE ROW EXCLUSIVE MODE;
         EXECUTE format('CREATE TABLE %I (LIKE event_audit INCLUDING DEFAULTS INCLUDING CONSTRAINTS)', name);
         EXECUTE format(
           'WITH moved AS (DELETE FROM event_audit_default WHERE processed_at >= %L AND processed_at < %L RETURNING *)
@@ -85,9 +89,9 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
      * Retention and look-ahead, one call: creates the partitions of today and the next `ahead` days,
      * drops the day partitions wholly older than `retention_days`, and deletes the default
      * partition's rows older than that (normally none). Serialized by an advisory lock (every
-     * instance's sweep calls it); a lock it would wait on for long is given up (lock_timeout) and
-     * tried again at the next sweep, so the hot path never queues behind it. Returns the dropped
-     * partitions' names.
+     * instance's sweep calls it); a lock it would wait on is given up after 200 ms (lock_timeout)
+     * and tried again at the next sweep, so batches queue behind it for at most that. Returns the
+     * dropped partitions' names.
      */
     await queryRunner.query(`
       CREATE FUNCTION dedup_audit_maintain(retention_days integer, ahead integer DEFAULT 3)
@@ -98,7 +102,7 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         part record;
       BEGIN
         IF NOT pg_try_advisory_xact_lock(hashtext('dedup_audit_maintain')) THEN RETURN; END IF;
-        PERFORM set_config('lock_timeout', '2s', true);
+        PERFORM set_config('lock_timeout', '200ms', true);
         FOR d IN 0..ahead LOOP
           PERFORM dedup_audit_ensure_partition(today + d);
         END LOOP;
@@ -168,6 +172,13 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         CONSTRAINT pk_lateness_rollup_hour PRIMARY KEY (pipeline, hour, source_topic, source_partition, late, bucket)
       )`);
     await queryRunner.query(`
+      CREATE TABLE outcome_total (
+        pipeline  text    NOT NULL,
+        outcome   text    NOT NULL,
+        count     bigint  NOT NULL,
+        CONSTRAINT pk_outcome_total PRIMARY KEY (pipeline, outcome)
+      )`);
+    await queryRunner.query(`
       CREATE TABLE watermark_minute_15m (
         pipeline        text        NOT NULL,
         bucket          timestamptz NOT NULL,
@@ -195,10 +206,17 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
       DECLARE
         done timestamptz;
         upto timestamptz;
+        horizon timestamptz;
       BEGIN
         IF NOT pg_try_advisory_xact_lock(hashtext('dedup_rollups_compact/' || p)) THEN RETURN; END IF;
+        -- Nothing a processor's open transaction may still write is folded: its rows carry its
+        -- start's minute (a batch waiting on a lock can be older than the 5-minute margin).
+        SELECT least(now() - interval '5 minutes', min(xact_start)) INTO horizon
+          FROM pg_stat_activity
+         WHERE application_name = 'dedup-processor' AND xact_start IS NOT NULL AND pid <> pg_backend_pid();
+        horizon := coalesce(horizon, now() - interval '5 minutes');
 
-        upto := date_bin('15 minutes', now() - interval '5 minutes', timestamptz 'epoch');
+        upto := date_bin('15 minutes', horizon, timestamptz 'epoch');
         SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'outcome_15m';
         IF done IS NULL THEN
           SELECT date_bin('15 minutes', min(minute), timestamptz 'epoch') INTO done FROM outcome_rollup WHERE pipeline = p;
@@ -209,11 +227,16 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
             FROM outcome_rollup WHERE pipeline = p AND minute >= done AND minute < upto
            GROUP BY 2, 3, 4
           ON CONFLICT ON CONSTRAINT pk_outcome_rollup_15m DO UPDATE SET count = c.count + EXCLUDED.count;
+          -- The all-time totals (GET /api/stats) grow by what was folded.
+          INSERT INTO outcome_total AS t (pipeline, outcome, count)
+          SELECT p, outcome, sum(count) FROM outcome_rollup
+           WHERE pipeline = p AND minute >= done AND minute < upto GROUP BY 2
+          ON CONFLICT ON CONSTRAINT pk_outcome_total DO UPDATE SET count = t.count + EXCLUDED.count;
         END IF;
         INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'outcome_15m', greatest(done, upto))
         ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
 
-        upto := date_bin('1 hour', now() - interval '5 minutes', timestamptz 'epoch');
+        upto := date_bin('1 hour', horizon, timestamptz 'epoch');
         done := NULL;
         SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'lateness_hour';
         IF done IS NULL THEN
@@ -229,7 +252,7 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
         INSERT INTO rollup_compaction (pipeline, kind, until) VALUES (p, 'lateness_hour', greatest(done, upto))
         ON CONFLICT ON CONSTRAINT pk_rollup_compaction DO UPDATE SET until = EXCLUDED.until;
 
-        upto := date_bin('15 minutes', now() - interval '5 minutes', timestamptz 'epoch');
+        upto := date_bin('15 minutes', horizon, timestamptz 'epoch');
         done := NULL;
         SELECT until INTO done FROM rollup_compaction WHERE pipeline = p AND kind = 'watermark_15m';
         IF done IS NULL THEN
@@ -281,6 +304,7 @@ export class AuditPartitionsAndInsightRollups1764000000010 implements MigrationI
     await queryRunner.query(`DROP FUNCTION dedup_rollups_compact(text)`);
     await queryRunner.query(`DROP TABLE rollup_compaction`);
     await queryRunner.query(`DROP TABLE watermark_minute_15m`);
+    await queryRunner.query(`DROP TABLE outcome_total`);
     await queryRunner.query(`DROP TABLE lateness_rollup_hour`);
     await queryRunner.query(`DROP TABLE outcome_rollup_15m`);
     await queryRunner.query(`DROP TABLE watermark_minute`);
