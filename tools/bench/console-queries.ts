@@ -43,7 +43,8 @@ interface Services {
 
 function load(dataSource: unknown): Services {
   const require = createRequire(path.join(repoRoot, 'package.json'));
-  const dist = (p: string) => require(path.join(repoRoot, 'apps/processor/dist', p)) as Record<string, unknown>;
+  const dist = (p: string) =>
+    require(path.join(repoRoot, 'apps/processor/dist', p)) as Record<string, unknown>;
   const config = {
     pipeline: { name: PIPELINE, version: 'bench' },
     topics: { input: TOPIC },
