@@ -16,7 +16,7 @@
 //   node tools/bench/bench.ts [--quick] [--configs exactly-once,at-least-once,passthrough]
 //     [--steps 2000,5000,...] [--warmup-s 10] [--window-s 40] [--partitions 4] [--payload-bytes 256]
 //     [--duplicate-ratio 0.1] [--late-ratio 0.01] [--keys 10000] [--zipf 0.9] [--no-profile]
-//     [--out-dir docs/benchmarks]
+//     [--out-dir docs/benchmarks] [--instances 1]
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -33,6 +33,7 @@ import { benchConsoleQueries, type ConsoleQueryResult } from './console-queries.
 import { benchDlqQueries, type DlqQueryResult } from './dlq-queries.ts';
 import { replayProgress, seedReplay, startReplay, type ReplayImpactSetup } from './replay-impact.ts';
 import { LatencyHistogram, type SparseHistogram } from './histogram.ts';
+import { instanceTable, type BenchStep } from './instance-report.ts';
 import {
   cpuBetween,
   cpuSnapshot,
@@ -89,6 +90,11 @@ const { values } = parseArgs({
     'pg-setting': { type: 'string', multiple: true, default: [] },
     /** Names the run's output files (bench-<date>-<label>.json) and marks it in the results. */
     label: { type: 'string' },
+    /**
+     * Exactly-once processor instances in one consumer group (same pipeline, own client id and HTTP
+     * port each); the other configurations, the profile and the replay-impact stage run one.
+     */
+    instances: { type: 'string', default: '1' },
   },
 });
 const quick = values.quick;
@@ -138,6 +144,11 @@ const pgSettings = values['pg-setting'].map((kv) => {
   if (!/^\w+=./.test(kv)) throw new Error(`--pg-setting ${kv}: expected name=value`);
   return kv;
 });
+const instances = Number(values.instances);
+if (!Number.isInteger(instances) || instances < 1)
+  throw new Error(`--instances ${values.instances}: expected a whole number ≥ 1`);
+/** The instance count per configuration of the stepped run. */
+const instancesOf = (config: ConfigName) => (config === 'exactly-once' ? instances : 1);
 // The configuration names the guarantee; an override would measure one under the other's name.
 if ('PROCESSING_GUARANTEE' in processorEnv)
   throw new Error('--processor-env PROCESSING_GUARANTEE: chosen by --configs (exactly-once, at-least-once)');
@@ -152,12 +163,14 @@ interface Sut {
   /** Epoch ms the system under test was spawned (a --cpu-prof profile starts then). */
   readonly spawnedAt: number;
   readonly sutLog: string;
-  readonly process: ManagedProcess;
+  /** One per instance; the processor configurations may run several in one consumer group. */
+  readonly processes: readonly ManagedProcess[];
   readonly probe: ManagedProcess;
   readonly probeLog: string;
   readonly input: string;
   readonly group: string;
-  readonly metricsUrl: string | null;
+  /** Each instance's /metrics; empty for the pass-through. */
+  readonly metricsUrls: readonly string[];
 }
 
 const running = new Set<ManagedProcess>();
@@ -245,7 +258,7 @@ async function startSut(
   stack: BenchStack,
   admin: Admin,
   config: ConfigName,
-  opts: { prefix: string; cpuProfileDir?: string },
+  opts: { prefix: string; cpuProfileDir?: string; instances?: number },
 ): Promise<Sut> {
   const t = (s: string) => `${opts.prefix}.${s}`;
   const input = t('in');
@@ -254,58 +267,66 @@ async function startSut(
   await createTopics(admin, [input, ...outputs]);
   const env = cleanEnv();
   const tag = opts.prefix.replace(/\W/g, '-');
-  let process_: ManagedProcess;
+  const processes: ManagedProcess[] = [];
   let group: string;
   let sutLog: string;
   const spawnedAt = Date.now();
-  let metricsUrl: string | null = null;
+  const metricsUrls: string[] = [];
   if (guarantee !== null) {
     const pipeline = tag.replace(/^bench-/, 'bench');
     group = `dedup-${pipeline}`;
     const [deduped, duplicates, late, dlq] = outputs;
+    const count = opts.instances ?? 1;
     sutLog = path.join(runDir, `${tag}-processor.log`);
-    process_ = spawnNode(
-      'processor',
-      [
-        ...(opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`]),
-        'apps/processor/dist/main.js',
-      ],
-      {
-        ...env,
-        KAFKA_BROKERS: stack.kafkaBrokers,
-        DATABASE_URL: stack.databaseUrl,
-        HTTP_PORT: String(HTTP_PORT),
-        PIPELINE_NAME: pipeline,
-        TOPIC_INPUT: input,
-        TOPIC_OUTPUT: deduped,
-        TOPIC_DUPLICATES: duplicates,
-        TOPIC_LATE: late,
-        TOPIC_DLQ: dlq,
-        TOPIC_PARTITIONS: String(partitions),
-        ...processorEnv,
-        // Explicit for exactly-once too: the default, but not if the harness's own shell sets it.
-        PROCESSING_GUARANTEE: guarantee,
-      },
-      sutLog,
-    );
-    metricsUrl = `http://127.0.0.1:${HTTP_PORT}/metrics`;
-    await waitFor(
-      'processor ready',
-      async () => {
-        try {
-          return (await fetch(`http://127.0.0.1:${HTTP_PORT}/health/ready`)).ok;
-        } catch {
-          return false;
-        }
-      },
-      90_000,
-      process_,
-    );
+    // All instances share the pipeline (so the consumer group and the Postgres rows); a single
+    // instance keeps the processor's default client id, several get one each to tell them apart.
+    for (let i = 0; i < count; i++) {
+      const port = HTTP_PORT + i;
+      const proc = spawnNode(
+        'processor',
+        [
+          ...(opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`]),
+          'apps/processor/dist/main.js',
+        ],
+        {
+          ...env,
+          KAFKA_BROKERS: stack.kafkaBrokers,
+          DATABASE_URL: stack.databaseUrl,
+          HTTP_PORT: String(port),
+          ...(count === 1 ? {} : { KAFKA_CLIENT_ID: `dedup-processor-${i + 1}` }),
+          PIPELINE_NAME: pipeline,
+          TOPIC_INPUT: input,
+          TOPIC_OUTPUT: deduped,
+          TOPIC_DUPLICATES: duplicates,
+          TOPIC_LATE: late,
+          TOPIC_DLQ: dlq,
+          TOPIC_PARTITIONS: String(partitions),
+          ...processorEnv,
+          // Explicit for exactly-once too: the default, but not if the harness's own shell sets it.
+          PROCESSING_GUARANTEE: guarantee,
+        },
+        count === 1 ? sutLog : path.join(runDir, `${tag}-processor-${i + 1}.log`),
+      );
+      processes.push(proc);
+      metricsUrls.push(`http://127.0.0.1:${port}/metrics`);
+      await waitFor(
+        count === 1 ? 'processor ready' : `processor ${i + 1} ready`,
+        async () => {
+          try {
+            return (await fetch(`http://127.0.0.1:${port}/health/ready`)).ok;
+          } catch {
+            return false;
+          }
+        },
+        90_000,
+        proc,
+      );
+    }
   } else {
     group = `${tag}-passthrough`;
     sutLog = path.join(runDir, `${tag}-passthrough.log`);
     const logFile = sutLog;
-    process_ = spawnNode(
+    const passthrough = spawnNode(
       'passthrough',
       [
         script('passthrough.ts'),
@@ -321,7 +342,8 @@ async function startSut(
       env,
       logFile,
     );
-    await waitFor('pass-through joined its group', hasLine(logFile, 'ready'), 60_000, process_);
+    processes.push(passthrough);
+    await waitFor('pass-through joined its group', hasLine(logFile, 'ready'), 60_000, passthrough);
   }
   const probeLog = path.join(runDir, `${tag}-probe.log`);
   const probe = spawnNode(
@@ -339,11 +361,11 @@ async function startSut(
     probeLog,
   );
   await waitFor('latency probe joined its group', hasLine(probeLog, 'ready'), 60_000, probe);
-  return { config, spawnedAt, sutLog, process: process_, probe, probeLog, input, group, metricsUrl };
+  return { config, spawnedAt, sutLog, processes, probe, probeLog, input, group, metricsUrls };
 }
 
 async function stopSut(sut: Sut): Promise<void> {
-  await sut.process.stop(20_000);
+  await Promise.all(sut.processes.map((p) => p.stop(20_000)));
   await sut.probe.stop();
 }
 
@@ -367,18 +389,47 @@ async function inputLag(admin: Admin, sut: Sut): Promise<number> {
 interface Snapshot {
   readonly cpu: CpuSnapshot;
   readonly lag: number;
-  readonly metrics: string | null;
+  /** Each instance's /metrics text, in instance order; null when there are none or one failed. */
+  readonly metrics: readonly string[] | null;
 }
 
 async function snapshot(admin: Admin, sut: Sut, watched: readonly Watched[]): Promise<Snapshot> {
-  const metrics =
-    sut.metricsUrl === null
-      ? null
-      : await fetch(sut.metricsUrl)
-          .then((r) => r.text())
-          .catch(() => null);
+  const texts = await Promise.all(
+    sut.metricsUrls.map((url) =>
+      fetch(url)
+        .then((r) => r.text())
+        .catch(() => null),
+    ),
+  );
+  const metrics = texts.length === 0 || texts.includes(null) ? null : texts.filter((t) => t !== null);
   const cpu = cpuSnapshot(watched);
   return { cpu, lag: await inputLag(admin, sut), metrics };
+}
+
+/** A Prometheus histogram's cumulative buckets summed over the instances' scrapes. */
+function summedBuckets(texts: readonly string[], name: string): Map<number, number> {
+  const out = new Map<number, number>();
+  for (const text of texts)
+    for (const [le, n] of histogramBuckets(text, name)) out.set(le, (out.get(le) ?? 0) + n);
+  return out;
+}
+
+/**
+ * Several instances are watched as `sut-1`, `sut-2`, ...; the step's `sut` is their sum (what the
+ * tables show), the per-instance figures stay beside it. One instance is `sut` alone, as always.
+ */
+function sumInstances(
+  perProcess: Readonly<Record<string, number>>,
+  count: number,
+  round: (n: number) => number,
+): Record<string, number> {
+  if (count === 1) return { ...perProcess };
+  const names = Array.from({ length: count }, (_, i) => `sut-${i + 1}`);
+  const out: Record<string, number> = {
+    sut: round(names.reduce((a, n) => a + (perProcess[n] ?? 0), 0)),
+  };
+  for (const [k, v] of Object.entries(perProcess)) out[k] = v;
+  return out;
 }
 
 /** Sums the per-second lines (of the generator or the probe) whose middle falls in [from, to]. */
@@ -429,7 +480,7 @@ async function runStep(
   sut: Sut,
   offered: number,
   label: string,
-): Promise<StepResult> {
+): Promise<BenchStep> {
   const genLog = path.join(runDir, `${label}-generator-${offered}.log`);
   const gen = spawnNode(
     'generator',
@@ -448,8 +499,9 @@ async function runStep(
     cleanEnv(),
     genLog,
   );
+  const count = sut.processes.length;
   const watched: Watched[] = [
-    { name: 'sut', pid: sut.process.pid },
+    ...sut.processes.map((p, i) => ({ name: count === 1 ? 'sut' : `sut-${i + 1}`, pid: p.pid })),
     { name: 'broker', pid: stack.kafkaPid },
     { name: 'postgres', pid: stack.postgresPid, tree: true },
     { name: 'generator', pid: gen.pid },
@@ -486,12 +538,23 @@ async function runStep(
   for (const t of probeTicks) hist.merge(t['h'] as SparseHistogram, Number(t['max'] ?? 0));
   const q = (p: number) => Math.round(10 * (hist.quantile(p) ?? 0)) / 10;
   const usage = cpuBetween(a.cpu, b.cpu, os.cpus().length);
+  const cpu = sumInstances(usage.cores, count, round2);
+  const memory = sumInstances(mem, count, (n) => n);
+  // From the per-process figures: with the `sut` sum of several instances, they would count twice.
   const ours = Object.values(usage.cores).reduce((x, y) => x + y, 0);
 
   let processor: StepResult['processor'] = null;
   let sutRate: number | null = null;
+  let perInstanceRate: (number | null)[] = sut.processes.map(() => null);
   if (a.metrics !== null && b.metrics !== null) {
-    const d = (name: string) => metric(b.metrics ?? '', name) - metric(a.metrics ?? '', name);
+    const [before, after] = [a.metrics, b.metrics];
+    const total = (texts: readonly string[], name: string) => texts.reduce((x, t) => x + metric(t, name), 0);
+    const d = (name: string) => total(after, name) - total(before, name);
+    perInstanceRate = after.map((t, i) =>
+      Math.round(
+        (metric(t, 'dedup_events_total') - metric(before[i] ?? '', 'dedup_events_total')) / windowSeconds,
+      ),
+    );
     const batches = d('dedup_batch_records_count');
     sutRate = Math.round(d('dedup_events_total') / windowSeconds);
     // Mean ms per batch in one stage (dedup_batch_stage_seconds), null when it saw no batch.
@@ -506,8 +569,8 @@ async function runStep(
       mean_batch_records: batches > 0 ? round2(d('dedup_batch_records_sum') / batches) : 0,
       batch_p99_ms: ((v) => (v === null ? null : v * 1000))(
         histogramQuantile(
-          histogramBuckets(a.metrics, 'dedup_batch_duration_seconds'),
-          histogramBuckets(b.metrics, 'dedup_batch_duration_seconds'),
+          summedBuckets(before, 'dedup_batch_duration_seconds'),
+          summedBuckets(after, 'dedup_batch_duration_seconds'),
           0.99,
         ),
       ),
@@ -519,8 +582,8 @@ async function runStep(
       ...(kafkaMs === null ? {} : { mean_kafka_ms: kafkaMs }),
       own_e2e_p99_ms: ((v) => (v === null ? null : v * 1000))(
         histogramQuantile(
-          histogramBuckets(a.metrics, 'dedup_end_to_end_latency_seconds'),
-          histogramBuckets(b.metrics, 'dedup_end_to_end_latency_seconds'),
+          summedBuckets(before, 'dedup_end_to_end_latency_seconds'),
+          summedBuckets(after, 'dedup_end_to_end_latency_seconds'),
           0.99,
         ),
       ),
@@ -580,21 +643,31 @@ async function runStep(
     lag_start: a.lag,
     lag_end: b.lag,
     drain_s: drain,
-    cpu: usage.cores,
+    cpu,
     machine_cores: usage.machineCores,
     other_cores: round2(Math.max(0, usage.machineCores - ours)),
     other_processes: usage.others,
-    mem_mb: mem,
+    mem_mb: memory,
     processor,
     status,
     why: reasons.join('; '),
+    ...(count === 1
+      ? {}
+      : {
+          instances: sut.processes.map((_, i) => ({
+            instance: i + 1,
+            cpu: usage.cores[`sut-${i + 1}`] ?? 0,
+            rss_mb: mem[`sut-${i + 1}`] ?? 0,
+            decided_per_s: perInstanceRate[i] ?? null,
+          })),
+        }),
   };
 }
 
-function printStep(s: StepResult): void {
+function printStep(s: BenchStep): void {
   const lat = s.latency_ms;
   log(
-    `${s.config} ${formatRate(s.offered)}/s: sent ${formatRate(s.sent)}/s, achieved ${formatRate(s.achieved)}/s, ` +
+    `${s.config}${s.instances === undefined ? '' : ` ×${s.instances.length}`} ${formatRate(s.offered)}/s: sent ${formatRate(s.sent)}/s, achieved ${formatRate(s.achieved)}/s, ` +
       `p50/p99/p99.9 ${lat === null ? '–' : `${formatMs(lat.p50)}/${formatMs(lat.p99)}/${formatMs(lat.p999)}`}, ` +
       `lag ${s.lag_start}→${s.lag_end}, cpu ${JSON.stringify(s.cpu)} box ${s.machine_cores}` +
       `${s.other_cores > 0.15 ? ` (${s.other_cores} not ours: ${JSON.stringify(s.other_processes)})` : ''} → ${s.status}${s.why === '' ? '' : ` (${s.why})`}`,
@@ -740,7 +813,7 @@ async function main(): Promise<void> {
     logLevel: logLevel.WARN,
   });
   const admin = kafka.admin();
-  const steps: StepResult[] = [];
+  const steps: BenchStep[] = [];
   let profileStep: StepResult | undefined;
   let profileSummary: ProfileSummary | undefined;
   let profileStatements: StatementStat[] | undefined;
@@ -768,8 +841,9 @@ async function main(): Promise<void> {
     await warmBroker(stack, admin);
     for (const config of configs) {
       const prefix = PREFIX[config];
-      log(`▶ ${config}: starting`);
-      const sut = await startSut(stack, admin, config, { prefix });
+      const n = instancesOf(config);
+      log(`▶ ${config}: starting${n === 1 ? '' : ` ${n} instances in one consumer group`}`);
+      const sut = await startSut(stack, admin, config, { prefix, instances: n });
       for (const offered of offeredSteps) {
         const step = await runStep(stack, admin, sut, offered, prefix);
         steps.push(step);
@@ -871,7 +945,14 @@ async function main(): Promise<void> {
       processor_at_least_once:
         'the same with PROCESSING_GUARANTEE=at_least_once (idempotent producer acks=-1, then the offsets; no transactions)',
       passthrough: 'kafkajs eachBatch → producer.sendBatch(acks=-1), autoCommit, 4 partitions concurrently',
+      // Only when several: a one-instance run's results keep their shape.
+      ...(instances === 1
+        ? {}
+        : {
+            exactly_once_instances: `${instances} processor instances in one consumer group (steps[].cpu.sut is their sum, steps[].instances each one's)`,
+          }),
     },
+    ...(instances === 1 ? {} : { instances }),
     steps,
     summaries,
     ratios: {
@@ -903,7 +984,7 @@ async function main(): Promise<void> {
     `${outBase}.svg`,
     saturationSvg(
       configs.map((c) => ({
-        name: CONFIG_LABELS[c],
+        name: `${CONFIG_LABELS[c]}${instancesOf(c) === 1 ? '' : ` ×${instancesOf(c)}`}`,
         color: colors[c],
         points: steps
           .filter((s) => s.config === c)
@@ -923,6 +1004,12 @@ async function main(): Promise<void> {
   );
 
   const text: string[] = ['', '## Steps', '', stepTable(steps)];
+  if (instances > 1)
+    text.push(
+      `## Exactly-once: ${instances} instances in one consumer group (CPU sut above is their sum)`,
+      '',
+      instanceTable(steps, os.cpus().length),
+    );
   if (steps.some((s) => s.processor !== null))
     text.push('## The processor’s own view', '', processorTable(steps));
   if (eo !== undefined && (pt !== undefined || alo !== undefined)) {
@@ -948,7 +1035,7 @@ async function main(): Promise<void> {
   }
   for (const s of summaries) {
     text.push(
-      `${s.config}: knee ${s.knee === null ? 'below the first step' : `${formatRate(s.knee)}/s`}, ` +
+      `${s.config}${instancesOf(s.config) === 1 ? '' : ` (${instancesOf(s.config)} instances)`}: knee ${s.knee === null ? 'below the first step' : `${formatRate(s.knee)}/s`}, ` +
         `saturated at ${s.saturated_at === null ? '– (not reached)' : `${formatRate(s.saturated_at)}/s offered`}, ` +
         `capacity ${formatRate(s.capacity)}/s`,
     );
