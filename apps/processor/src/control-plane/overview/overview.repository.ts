@@ -21,8 +21,6 @@ export interface HealthStepRow {
 
 export interface CurrentHealthRow {
   readonly consumer_lag: string | null;
-  readonly dlq_open: string | null;
-  readonly dlq_oldest_age_s: number | null;
   readonly sampled_at: Date | null;
 }
 
@@ -99,20 +97,19 @@ export class OverviewRepository {
     );
   }
 
-  /** The latest sample of every instance that sampled in the last 30 s (the live ones). */
+  /** Consumer lag: the latest sample of every instance that sampled in the last 30 s (the live ones). */
   async currentHealth(pipeline: string): Promise<CurrentHealthRow> {
     const rows: CurrentHealthRow[] = await this.dataSource.query(
       `WITH latest AS (
-         SELECT DISTINCT ON (instance) consumer_lag, dlq_open, dlq_oldest_age_s, sampled_at
+         SELECT DISTINCT ON (instance) consumer_lag, sampled_at
            FROM health_minute
           WHERE pipeline = $1 AND minute >= date_trunc('minute', now() - interval '2 minutes')
           ORDER BY instance, minute DESC
        )
-       SELECT sum(consumer_lag)::text AS consumer_lag, max(dlq_open)::text AS dlq_open,
-              max(dlq_oldest_age_s) AS dlq_oldest_age_s, max(sampled_at) AS sampled_at
+       SELECT sum(consumer_lag)::text AS consumer_lag, max(sampled_at) AS sampled_at
          FROM latest WHERE sampled_at > now() - interval '30 seconds'`,
       [pipeline],
     );
-    return rows[0] ?? { consumer_lag: null, dlq_open: null, dlq_oldest_age_s: null, sampled_at: null };
+    return rows[0] ?? { consumer_lag: null, sampled_at: null };
   }
 }
