@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
-import { DataSource, type EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
+import { inPipelinedTransaction, type PipelinedSql } from '../adapters/postgres/pipelined-transaction';
 import type { DecisionRecord } from './pipeline/decision-record';
 import {
   replayKey,
@@ -73,7 +74,12 @@ export interface RecordedDecision {
   readonly recordHash: string | null;
 }
 
-/** One Postgres transaction per batch: state, watermarks, audit rows, DLQ rows, rollups and progress. */
+/**
+ * One Postgres transaction per batch: state, watermarks, audit rows, DLQ rows, rollups and progress.
+ * Writes are sent with the next read or the COMMIT (docs/adr/0012): their errors, a claim's
+ * ClaimConflict included, reject that read or `inTransaction`, not the write's own promise. Reads
+ * asked for without awaiting each other share a round trip, in the order asked.
+ */
 export interface BatchTransaction {
   /** Highest offset of the partition with a recorded decision, or null. */
   progress(topic: string, partition: number): Promise<bigint | null>;
@@ -85,7 +91,7 @@ export interface BatchTransaction {
   ): Promise<Map<string, RecordedDecision>>;
   /** Loads and row-locks the existing states of these keys (absent keys are simply missing). */
   lockStates(stateKeys: readonly string[]): Promise<Map<string, KeyState>>;
-  /** Writes changed states: updates the ones that existed, inserts new ones (ClaimConflict if raced). */
+  /** Writes changed states: updates the ones that existed, inserts new ones (ClaimConflict at commit if raced). */
   writeStates(changed: ReadonlyMap<string, KeyState>, existed: ReadonlySet<string>): Promise<void>;
   /** Approximate mode: loads and row-locks the Bloom stripes of these blocks (absent ones are empty). */
   lockStripes(layout: string, blocks: readonly number[]): Promise<Map<number, BloomStripe>>;
@@ -236,26 +242,41 @@ export class DedupRepository {
     await this.dataSource.query('SELECT 1');
   }
 
+  /**
+   * One transaction in as few round trips as its reads need (docs/adr/0012): writes travel with the
+   * next read or the COMMIT, so a write's error (a claim's unique violation: ClaimConflict) comes from
+   * there, not from the call that asked for it.
+   */
   async inTransaction<T>(work: (tx: BatchTransaction) => Promise<T>): Promise<T> {
-    return this.dataSource.transaction((m) =>
-      work({
-        progress: (topic, partition) => this.progress(m, topic, partition),
-        recordedDecisions: (topic, partition, offsets) =>
-          this.recordedDecisions(m, topic, partition, offsets),
-        lockStates: (keys) => this.lockStates(m, keys),
-        writeStates: (changed, existed) => this.writeStates(m, changed, existed),
-        lockStripes: (layout, blocks) => this.lockStripes(m, layout, blocks),
-        writeStripes: (layout, changed, existed) => this.writeStripes(m, layout, changed, existed),
-        loadWatermarks: (topic) => this.loadWatermarks(m, topic),
-        saveWatermarks: (topic, partition, snapshot) => this.saveWatermarks(m, topic, partition, snapshot),
-        record: (decisions, raw, hashes, progress = null, replayed = new Set()) =>
-          this.record(m, decisions, raw, hashes, progress, replayed),
-        advanceProgress: (topic, partition, lastOffset) =>
-          this.advanceProgress(m, topic, partition, lastOffset),
-        replayItems: (refs) => this.replayItems(m, refs),
-        recordReplays: (rows, maxAttempts) => this.recordReplays(m, rows, maxAttempts),
-      }),
-    );
+    const claimed: string[] = [];
+    try {
+      return await inPipelinedTransaction(this.dataSource, (m) =>
+        work({
+          progress: (topic, partition) => this.progress(m, topic, partition),
+          recordedDecisions: (topic, partition, offsets) =>
+            this.recordedDecisions(m, topic, partition, offsets),
+          lockStates: (keys) => this.lockStates(m, keys),
+          writeStates: (changed, existed) => queued(() => this.writeStates(m, changed, existed, claimed)),
+          lockStripes: (layout, blocks) => this.lockStripes(m, layout, blocks),
+          writeStripes: (layout, changed, existed) => this.writeStripes(m, layout, changed, existed),
+          loadWatermarks: (topic) => this.loadWatermarks(m, topic),
+          saveWatermarks: (topic, partition, snapshot) =>
+            queued(() => this.saveWatermarks(m, topic, partition, snapshot)),
+          record: (decisions, raw, hashes, progress = null, replayed = new Set()) =>
+            queued(() => this.record(m, decisions, raw, hashes, progress, replayed)),
+          advanceProgress: (topic, partition, lastOffset) =>
+            queued(() => this.advanceProgress(m, topic, partition, lastOffset)),
+          replayItems: (refs) => this.replayItems(m, refs),
+          recordReplays: (rows, maxAttempts) => queued(() => this.recordReplays(m, rows, maxAttempts)),
+        }),
+      );
+    } catch (error) {
+      // A key another transaction inserted meanwhile (this INSERT waited for that one to commit).
+      if (isUniqueViolation(error, 'pk_dedup_claim')) {
+        throw new ClaimConflict(conflictingKeys(error) ?? claimed);
+      }
+      throw error;
+    }
   }
 
   /**
@@ -263,11 +284,11 @@ export class DedupRepository {
    * believe they own it (a rebalance in flight) decide its records one after the other, never
    * interleaved. Every batch transaction calls this first.
    */
-  private async progress(m: EntityManager, topic: string, partition: number): Promise<bigint | null> {
-    await m.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
+  private async progress(m: PipelinedSql, topic: string, partition: number): Promise<bigint | null> {
+    m.queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
       `${this.pipeline.name}/${topic}/${partition}`,
     ]);
-    const rows: { last_offset: string }[] = await m.query(
+    const rows: { last_offset: string }[] = await m.read(
       `SELECT last_offset::text FROM partition_progress WHERE pipeline = $1 AND topic = $2 AND partition = $3`,
       [this.pipeline.name, topic, partition],
     );
@@ -276,12 +297,12 @@ export class DedupRepository {
   }
 
   private async recordedDecisions(
-    m: EntityManager,
+    m: PipelinedSql,
     topic: string,
     partition: number,
     offsets: readonly string[],
   ): Promise<Map<string, RecordedDecision>> {
-    const rows: AuditRow[] = await m.query(
+    const rows: AuditRow[] = await m.read(
       `SELECT source_topic, source_partition, source_offset::text, event_id, dedup_keys, outcome, reason,
               error_type, matched_strategy, first_topic, first_partition, first_offset::text,
               (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
@@ -328,11 +349,11 @@ export class DedupRepository {
    * deadlock). Postgres stays the arbiter: a key can only be claimed by the transaction that holds its
    * row lock or, for a new key, by the one whose INSERT wins the primary key.
    */
-  private async lockStates(m: EntityManager, keys: readonly string[]): Promise<Map<string, KeyState>> {
+  private async lockStates(m: PipelinedSql, keys: readonly string[]): Promise<Map<string, KeyState>> {
     const states = new Map<string, KeyState>();
     if (keys.length === 0) return states;
     const sorted = [...new Set(keys)].sort();
-    const rows: StateRow[] = await m.query(
+    const rows: StateRow[] = await m.read(
       `SELECT dedup_key, strategy, event_id, origin_topic, origin_partition, origin_offset::text,
               (extract(epoch FROM first_event_time) * 1000)::bigint::text AS first_event_ms,
               (extract(epoch FROM first_seen_at) * 1000)::bigint::text AS first_seen_ms,
@@ -357,11 +378,12 @@ export class DedupRepository {
     return states;
   }
 
-  private async writeStates(
-    m: EntityManager,
+  private writeStates(
+    m: PipelinedSql,
     changed: ReadonlyMap<string, KeyState>,
     existed: ReadonlySet<string>,
-  ): Promise<void> {
+    claimed: string[],
+  ): void {
     if (changed.size === 0) return;
     const toRow = (s: KeyState) => ({
       dedup_key: s.stateKey,
@@ -382,7 +404,7 @@ export class DedupRepository {
         origin_topic text, origin_partition int, origin_offset bigint, first_event_ms bigint,
         first_seen_ms bigint, expires_ms bigint)`;
     if (updates.length > 0) {
-      await m.query(
+      m.queue(
         `UPDATE dedup_claim c
             SET strategy = r.strategy, event_id = r.event_id, origin_topic = r.origin_topic,
                 origin_partition = r.origin_partition, origin_offset = r.origin_offset,
@@ -399,23 +421,17 @@ export class DedupRepository {
       // A plain INSERT: ON CONFLICT DO NOTHING RETURNING costs 30 % more per row (measured by
       // tools/bench/pg-write-path.ts), for a race that is rare. A key another transaction inserted
       // meanwhile (its INSERT waits for that one to commit) fails the statement with a unique
-      // violation instead, which aborts this transaction exactly as a ClaimConflict does.
-      try {
-        await m.query(
-          `INSERT INTO dedup_claim (pipeline, dedup_key, strategy, event_id, origin_topic, origin_partition,
-                                    origin_offset, first_event_time, first_seen_at, expires_at)
-           SELECT $1, dedup_key, strategy, event_id, origin_topic, origin_partition, origin_offset,
-                  to_timestamp(first_event_ms / 1000.0), to_timestamp(first_seen_ms / 1000.0),
-                  to_timestamp(expires_ms / 1000.0)
-             FROM ${recordset}`,
-          [this.pipeline.name, JSON.stringify(inserts)],
-        );
-      } catch (error) {
-        if (isUniqueViolation(error, 'pk_dedup_claim')) {
-          throw new ClaimConflict(conflictingKeys(error) ?? inserts.map((r) => r.dedup_key));
-        }
-        throw error;
-      }
+      // violation instead, which aborts this transaction: inTransaction makes it a ClaimConflict.
+      claimed.push(...inserts.map((r) => r.dedup_key));
+      m.queue(
+        `INSERT INTO dedup_claim (pipeline, dedup_key, strategy, event_id, origin_topic, origin_partition,
+                                  origin_offset, first_event_time, first_seen_at, expires_at)
+         SELECT $1, dedup_key, strategy, event_id, origin_topic, origin_partition, origin_offset,
+                to_timestamp(first_event_ms / 1000.0), to_timestamp(first_seen_ms / 1000.0),
+                to_timestamp(expires_ms / 1000.0)
+           FROM ${recordset}`,
+        [this.pipeline.name, JSON.stringify(inserts)],
+      );
     }
   }
 
@@ -425,14 +441,14 @@ export class DedupRepository {
    * two batches that could both accept a key serialize here (docs/adr/0005). Block order = lock order.
    */
   private async lockStripes(
-    m: EntityManager,
+    m: PipelinedSql,
     layout: string,
     blocks: readonly number[],
   ): Promise<Map<number, BloomStripe>> {
     const stripes = new Map<number, BloomStripe>();
     if (blocks.length === 0) return stripes;
     const sorted = [...new Set(blocks)].sort((a, b) => a - b);
-    const rows: StripeRow[] = await m.query(
+    const rows: StripeRow[] = await m.read(
       `SELECT block, generations::text[] AS generations, bits
          FROM bloom_block
         WHERE pipeline = $1 AND layout = $2 AND block = ANY($3::int[])
@@ -451,7 +467,7 @@ export class DedupRepository {
   }
 
   private async writeStripes(
-    m: EntityManager,
+    m: PipelinedSql,
     layout: string,
     changed: ReadonlyMap<number, BloomStripe>,
     existed: ReadonlySet<number>,
@@ -467,7 +483,7 @@ export class DedupRepository {
     const updates = all.filter((s) => existed.has(s.block));
     const inserts = all.filter((s) => !existed.has(s.block));
     if (updates.length > 0) {
-      await m.query(
+      m.queue(
         `UPDATE bloom_block b SET generations = r.generations::bigint[], bits = r.bits
            FROM unnest($3::int[], $4::text[], $5::bytea[]) AS r(block, generations, bits)
           WHERE b.pipeline = $1 AND b.layout = $2 AND b.block = r.block`,
@@ -475,7 +491,7 @@ export class DedupRepository {
       );
     }
     if (inserts.length > 0) {
-      const inserted: { block: number }[] = await m.query(
+      const inserted: { block: number }[] = await m.read(
         `INSERT INTO bloom_block (pipeline, layout, block, generations, bits)
          SELECT $1, $2, r.block, r.generations::bigint[], r.bits
            FROM unnest($3::int[], $4::text[], $5::bytea[]) AS r(block, generations, bits)
@@ -492,18 +508,21 @@ export class DedupRepository {
     }
   }
 
-  private async loadWatermarks(m: EntityManager, topic: string): Promise<WatermarkSnapshot> {
-    const rows: { partition: number; max_ms: string; activity_ms: string }[] = await m.query(
-      `SELECT partition, (extract(epoch FROM max_event_time) * 1000)::bigint::text AS max_ms,
-              (extract(epoch FROM last_activity_at) * 1000)::bigint::text AS activity_ms
-         FROM partition_watermark WHERE pipeline = $1 AND topic = $2`,
-      [this.pipeline.name, topic],
-    );
-    const wm: { ms: string }[] = await m.query(
-      `SELECT (extract(epoch FROM watermark) * 1000)::bigint::text AS ms
-         FROM pipeline_watermark WHERE pipeline = $1 AND topic = $2`,
-      [this.pipeline.name, topic],
-    );
+  private async loadWatermarks(m: PipelinedSql, topic: string): Promise<WatermarkSnapshot> {
+    // Asked together, so they share one round trip (and with lockStates, asked just before them).
+    const [rows, wm] = await Promise.all([
+      m.read<{ partition: number; max_ms: string; activity_ms: string }>(
+        `SELECT partition, (extract(epoch FROM max_event_time) * 1000)::bigint::text AS max_ms,
+                (extract(epoch FROM last_activity_at) * 1000)::bigint::text AS activity_ms
+           FROM partition_watermark WHERE pipeline = $1 AND topic = $2`,
+        [this.pipeline.name, topic],
+      ),
+      m.read<{ ms: string }>(
+        `SELECT (extract(epoch FROM watermark) * 1000)::bigint::text AS ms
+           FROM pipeline_watermark WHERE pipeline = $1 AND topic = $2`,
+        [this.pipeline.name, topic],
+      ),
+    ]);
     return {
       partitions: rows.map((r) => ({
         partition: r.partition,
@@ -515,17 +534,17 @@ export class DedupRepository {
   }
 
   /** Watermark rows only move forward (GREATEST), whatever order concurrent batches commit in. */
-  private async saveWatermarks(
-    m: EntityManager,
+  private saveWatermarks(
+    m: PipelinedSql,
     topic: string,
     partition: number,
     snapshot: WatermarkSnapshot,
-  ): Promise<void> {
+  ): void {
     // The pipeline watermark is stored on this partition's own row (migration 1764000000004): no row
     // shared by the partitions' batch transactions, whose lock would make them wait for each other.
     const own = snapshot.partitions.find((p) => p.partition === partition);
     if (own !== undefined) {
-      await m.query(
+      m.queue(
         `INSERT INTO partition_watermark (pipeline, topic, partition, max_event_time, last_activity_at,
                                           pipeline_watermark)
          VALUES ($1, $2, $3, to_timestamp($4 / 1000.0), to_timestamp($5 / 1000.0), to_timestamp($6 / 1000.0))
@@ -551,14 +570,14 @@ export class DedupRepository {
    * Audit rows insert ON CONFLICT DO NOTHING on their coordinates, and the rollups count only the
    * rows actually inserted, so a re-delivered batch neither duplicates audit rows nor inflates counts.
    */
-  private async record(
-    m: EntityManager,
+  private record(
+    m: PipelinedSql,
     decisions: readonly DecisionRecord[],
     raw: ReadonlyMap<string, RawRecord>,
     hashes: ReadonlyMap<string, string>,
     progress: bigint | null,
     replayed: ReadonlySet<string>,
-  ): Promise<void> {
+  ): void {
     if (decisions.length === 0) return;
     const audit = decisions.map((d) => ({
       source_topic: d.coords.topic,
@@ -590,7 +609,7 @@ export class DedupRepository {
     // touches today's only. json rather than jsonb, and the plain INSERT, are the cheapest forms
     // measured (tools/bench/pg-write-path.ts).
     const redecided = progress === null || decisions.some((d) => BigInt(d.coords.offset) <= progress);
-    await m.query(redecided ? RECORD_REDECIDED_SQL : RECORD_FRESH_SQL, [
+    m.queue(redecided ? RECORD_REDECIDED_SQL : RECORD_FRESH_SQL, [
       this.pipeline.name,
       this.pipeline.version,
       JSON.stringify(audit),
@@ -618,7 +637,7 @@ export class DedupRepository {
       ];
     });
     if (dlq.length === 0) return;
-    await m.query(
+    m.queue(
       `INSERT INTO dlq_record (pipeline, pipeline_version, source_topic, source_partition, source_offset,
                                original_key, original_value, original_headers, error_type, error_message, trace_id)
        SELECT $1, $2, source_topic, source_partition, source_offset, decode(original_key, 'base64'),
@@ -632,7 +651,7 @@ export class DedupRepository {
   }
 
   private async replayItems(
-    m: EntityManager,
+    m: PipelinedSql,
     refs: readonly ReplayRef[],
   ): Promise<Map<string, ReplayItemState>> {
     const out = new Map<string, ReplayItemState>();
@@ -646,7 +665,7 @@ export class DedupRepository {
       decided_ms: string | null;
       key_hash: string;
       value_hash: string;
-    }[] = await m.query(
+    }[] = await m.read(
       // Locked, in one order: two partitions' batches holding copies of one item (a re-sent chunk
       // whose records have no key lands on other partitions) decide it one after the other, and the
       // second sees the first's decision. A preview's items are not replays yet.
@@ -685,13 +704,9 @@ export class DedupRepository {
     return out;
   }
 
-  private async recordReplays(
-    m: EntityManager,
-    rows: readonly ReplayOutcomeRow[],
-    maxAttempts: number,
-  ): Promise<void> {
+  private recordReplays(m: PipelinedSql, rows: readonly ReplayOutcomeRow[], maxAttempts: number): void {
     if (rows.length === 0) return;
-    await m.query(
+    m.queue(
       `WITH r AS (
          SELECT * FROM json_to_recordset($2::json) AS r(run_id bigint, dlq_id bigint, outcome text, topic text,
               partition int, "offset" bigint, error_type text, error_message text)
@@ -737,18 +752,23 @@ export class DedupRepository {
     );
   }
 
-  private async advanceProgress(
-    m: EntityManager,
-    topic: string,
-    partition: number,
-    lastOffset: string,
-  ): Promise<void> {
-    await m.query(
+  private advanceProgress(m: PipelinedSql, topic: string, partition: number, lastOffset: string): void {
+    m.queue(
       `INSERT INTO partition_progress (pipeline, topic, partition, last_offset) VALUES ($1, $2, $3, $4)
        ON CONFLICT ON CONSTRAINT pk_partition_progress DO UPDATE
          SET last_offset = GREATEST(partition_progress.last_offset, EXCLUDED.last_offset), updated_at = now()`,
       [this.pipeline.name, topic, partition, lastOffset],
     );
+  }
+}
+
+/** A queued write as the promise BatchTransaction promises: settled now (it fails later, if at all). */
+function queued(write: () => void): Promise<void> {
+  try {
+    write();
+    return Promise.resolve();
+  } catch (error) {
+    return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
 }
 

@@ -212,11 +212,14 @@ export class BatchDecider {
     const layout = this.config.approximate;
     if (layout !== null) {
       const probes = bloomProbesOf(fresh, semantics, layout);
-      const stripes = await tx.lockStripes(
-        layout.id,
-        [...probes.values()].map((p) => p.block),
-      );
-      const watermarks = await tx.loadWatermarks(topic);
+      // Asked together: one round trip, the watermarks read after the locks (docs/adr/0012).
+      const [stripes, watermarks] = await Promise.all([
+        tx.lockStripes(
+          layout.id,
+          [...probes.values()].map((p) => p.block),
+        ),
+        tx.loadWatermarks(topic),
+      ]);
       const out = decideEventBatch({
         records: fresh,
         partition,
@@ -231,9 +234,9 @@ export class BatchDecider {
     }
     const plan = planStateReads({ records: fresh, semantics, cache: this.cache, progress });
     attempt.plan = plan;
-    const locked = await tx.lockStates(plan.lockKeys);
+    // Asked together: one round trip, the watermarks read after the locks (docs/adr/0012).
+    const [locked, watermarks] = await Promise.all([tx.lockStates(plan.lockKeys), tx.loadWatermarks(topic)]);
     attempt.locked = locked;
-    const watermarks = await tx.loadWatermarks(topic);
     const states = new Map(locked);
     for (const [key, state] of plan.cached) states.set(key, state);
     const out = decideEventBatch({ records: fresh, partition, states, watermarks, now, semantics });

@@ -1,0 +1,129 @@
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { QueryFailedError } from 'typeorm';
+import { createDataSource } from './data-source';
+import { inPipelinedTransaction } from './pipelined-transaction';
+
+// Integration tier: real Postgres. The pipelined transaction sends its statements as literals in one
+// simple-protocol string per round trip (docs/adr/0012): every value must come back as it went in,
+// no value can change the statement, and a failing write must leave nothing behind.
+const databaseUrl = process.env['DATABASE_URL'];
+if (!databaseUrl) throw new Error('DATABASE_URL must point at a real Postgres: run `npm test`');
+
+describe('pipelined transactions on real Postgres', () => {
+  const dataSource = createDataSource(databaseUrl, 2);
+  const table = `pipelined_${randomBytes(4).toString('hex')}`;
+  let sent: string[] = [];
+  // Called with the client as `this` below: the spy wraps the method itself.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
+  const query = Client.prototype.query;
+
+  beforeAll(async () => {
+    await dataSource.initialize();
+    await dataSource.query(`CREATE TABLE ${table} (id int PRIMARY KEY, body text)`);
+    // Counts the round trips: every query string a pg client sends.
+    jest.spyOn(Client.prototype, 'query').mockImplementation(function (this: Client, ...args: unknown[]) {
+      if (typeof args[0] === 'string') sent.push(args[0]);
+      return (query as (...a: unknown[]) => unknown).apply(this, args) as never;
+    });
+  });
+  beforeEach(() => {
+    sent = [];
+  });
+  afterAll(async () => {
+    jest.restoreAllMocks();
+    await dataSource.query(`DROP TABLE ${table}`);
+    await dataSource.destroy();
+  });
+
+  it('gives every value back exactly, whatever it holds', async () => {
+    const hostile = [
+      "it's",
+      "'; DROP TABLE students; --",
+      'back\\slash \\x41 \\\\',
+      '$1 $2 $$ $tag$',
+      '-- not a comment',
+      'emoji 🦆 and ünïcödé',
+      '',
+    ];
+    const rows = await inPipelinedTransaction(dataSource, (sql) =>
+      Promise.all(
+        hostile.map((value) =>
+          sql.read<{ v: string; n: string; a: string[]; e: string[] }>(
+            `SELECT $1::text AS v, (10-$2)::text AS n, $3::text[] AS a, $4::text[] AS e`,
+            [value, -5, [value, null, 'x'], []],
+          ),
+        ),
+      ),
+    );
+    expect(rows.map((r) => r[0])).toEqual(hostile.map((v) => ({ v, n: '15', a: [v, null, 'x'], e: [] })));
+    // BEGIN, the seven reads and COMMIT in two round trips.
+    expect(sent).toHaveLength(2);
+    const [bytes] = await inPipelinedTransaction(dataSource, (sql) =>
+      sql.read<{ b: Buffer; big: string; t: boolean }>(`SELECT $1::bytea AS b, $2::bigint AS big, $3 AS t`, [
+        Buffer.from([0, 1, 0xff, 0x27]),
+        9_007_199_254_740_993n,
+        true,
+      ]),
+    );
+    expect(bytes).toEqual({ b: Buffer.from([0, 1, 0xff, 0x27]), big: '9007199254740993', t: true });
+  });
+
+  it('refuses NUL in text and non-finite numbers before sending anything', async () => {
+    await expect(
+      inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT $1::text`, ['a\u0000b'])),
+    ).rejects.toThrow(/U\+0000/);
+    await expect(
+      inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT $1`, [Number.NaN])),
+    ).rejects.toThrow(/finite/);
+    expect(sent).toEqual([]);
+  });
+
+  it('sends queued writes with the next read, in order, and the rest with the COMMIT', async () => {
+    const seen = await inPipelinedTransaction(dataSource, async (sql) => {
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'one']);
+      sql.queue(`UPDATE ${table} SET body = $2 WHERE id = $1`, [1, 'uno']);
+      const rows = await sql.read<{ body: string }>(`SELECT body FROM ${table} WHERE id = $1`, [1]);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [2, 'two']);
+      return rows;
+    });
+    expect(seen).toEqual([{ body: 'uno' }]);
+    expect(sent).toHaveLength(2);
+    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nUPDATE .*;\nSELECT /s);
+    expect(sent[1]).toMatch(/^INSERT .*;\nCOMMIT$/s);
+    expect(await dataSource.query(`SELECT id, body FROM ${table} ORDER BY id`)).toEqual([
+      { id: 1, body: 'uno' },
+      { id: 2, body: 'two' },
+    ]);
+  });
+
+  it('rolls back everything when a queued write fails at the COMMIT, as a QueryFailedError', async () => {
+    const failed = inPipelinedTransaction(dataSource, async (sql) => {
+      await sql.read(`SELECT 1`);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [3, 'three']);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'again']); // primary key taken
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [4, 'four']);
+    });
+    await expect(failed).rejects.toBeInstanceOf(QueryFailedError);
+    await expect(failed).rejects.toMatchObject({ code: '23505', driverError: { code: '23505' } });
+    expect(sent.at(-1)).toBe('ROLLBACK');
+    expect(await dataSource.query(`SELECT id FROM ${table} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
+    // The connection went back to the pool usable, outside any transaction.
+    const [state] = await dataSource.query<{ s: string }[]>(`SELECT now() = statement_timestamp() AS s`);
+    expect(state).toEqual({ s: true });
+  });
+
+  it('rejects every read that shared the failed round trip, and rolls back', async () => {
+    const failed = inPipelinedTransaction(dataSource, (sql) =>
+      Promise.all([sql.read(`SELECT 1`), sql.read(`SELECT 1/0`), sql.read(`SELECT 2`)]),
+    );
+    await expect(failed).rejects.toThrow(/division by zero/);
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toBe('ROLLBACK');
+  });
+
+  it('sends nothing for a transaction that asked nothing', async () => {
+    expect(await inPipelinedTransaction(dataSource, () => Promise.resolve(7))).toBe(7);
+    expect(sent).toEqual([]);
+  });
+});

@@ -1,0 +1,163 @@
+import type { Pool, PoolClient, QueryResult } from 'pg';
+import { QueryFailedError, type DataSource } from 'typeorm';
+
+/**
+ * A transaction that costs as few round trips as its reads need (docs/adr/0012). Writes are queued
+ * and travel with the next read, or with the COMMIT; reads asked for in the same tick travel
+ * together. Everything goes as ONE simple-protocol query string per round trip, statements in the
+ * order they were asked for: Postgres runs them one after the other, each with its own snapshot (READ
+ * COMMITTED), exactly as if they had been sent one by one, and stops at the first that fails.
+ *
+ * Why: on this kind of machine a round trip is the dearest thing a batch does. The processor spent a
+ * fifth of its thread in `writev` (one per query) at 5k events/s, and a batch took twelve round
+ * trips (docs/benchmarks.md, "fewer round trips").
+ */
+export interface PipelinedSql {
+  /** A statement whose rows nobody needs: sent ahead of the next read, or with the COMMIT. */
+  queue(sql: string, params?: readonly unknown[]): void;
+  /** Rows of this statement; reads asked for in the same tick share one round trip. */
+  read<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/**
+ * Runs `work` in one transaction on a connection of the data source's pool. BEGIN travels with the
+ * first read, COMMIT with the last writes. Errors come as TypeORM's QueryFailedError (the driver's
+ * error in `driverError`), like every other query of the processor's.
+ */
+export async function inPipelinedTransaction<T>(
+  dataSource: DataSource,
+  work: (sql: PipelinedSql) => Promise<T>,
+): Promise<T> {
+  const pool = (dataSource.driver as unknown as { master: Pool | undefined }).master;
+  if (pool === undefined) throw new Error('the data source is not initialised');
+  const client = await pool.connect();
+  const session = new Session(client);
+  let broken: Error | undefined;
+  try {
+    const result = await work(session);
+    await session.commit();
+    return result;
+  } catch (error) {
+    broken = await session.rollback();
+    throw error;
+  } finally {
+    // A connection whose ROLLBACK failed may still hold the transaction: destroyed, not reused.
+    client.release(broken);
+  }
+}
+
+interface PendingRead {
+  readonly sql: string;
+  readonly resolve: (rows: unknown[]) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+class Session implements PipelinedSql {
+  private readonly writes: string[] = ['BEGIN'];
+  private reads: PendingRead[] = [];
+  private began = false;
+  private sending: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly client: PoolClient) {}
+
+  queue(sql: string, params: readonly unknown[] = []): void {
+    this.writes.push(bindLiterals(sql, params));
+  }
+
+  read<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    const text = bindLiterals(sql, params);
+    return new Promise<T[]>((resolve, reject) => {
+      if (this.reads.length === 0) queueMicrotask(() => this.sendReads());
+      this.reads.push({ sql: text, resolve: resolve as (rows: unknown[]) => void, reject });
+    });
+  }
+
+  private sendReads(): void {
+    const reads = this.reads;
+    this.reads = [];
+    const sent = this.send(reads.map((r) => r.sql));
+    this.sending = sent.then(
+      (results) => {
+        const mine = results.slice(results.length - reads.length);
+        reads.forEach((r, i) => r.resolve(mine[i]?.rows ?? []));
+      },
+      (error: unknown) => {
+        for (const r of reads) r.reject(error);
+      },
+    );
+  }
+
+  /** Queued writes, then `statements`, in one round trip; the results of all of them. */
+  private async send(statements: readonly string[]): Promise<QueryResult[]> {
+    const text = [...this.writes.splice(0), ...statements].join(';\n');
+    if (text.startsWith('BEGIN')) this.began = true;
+    try {
+      const result = (await this.client.query(text)) as QueryResult | QueryResult[];
+      return Array.isArray(result) ? result : [result];
+    } catch (error) {
+      const cause = error instanceof Error ? error : new Error(String(error));
+      throw new QueryFailedError(text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text, [], cause);
+    }
+  }
+
+  async commit(): Promise<void> {
+    await this.sending.catch(() => undefined);
+    if (!this.began && this.writes.length === 1) return; // nothing was asked: no transaction to end
+    await this.send(['COMMIT']);
+  }
+
+  /** Ends the transaction after a failure; the error of a ROLLBACK that failed, if any. */
+  async rollback(): Promise<Error | undefined> {
+    await this.sending.catch(() => undefined);
+    if (!this.began) return undefined;
+    try {
+      // No transaction left (the COMMIT itself failed) only draws a warning.
+      await this.client.query('ROLLBACK');
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error : new Error(String(error));
+    }
+  }
+}
+
+/**
+ * `sql` with each `$n` replaced by parameter n as a literal. The template is scanned once, so a
+ * value that contains `$1` stays text. The templates are the processor's own; a `$` inside their own
+ * quotes would be replaced too, so they have none.
+ */
+export function bindLiterals(sql: string, params: readonly unknown[]): string {
+  if (params.length === 0) return sql;
+  return sql.replace(/\$(\d+)/g, (_, n: string) => {
+    const i = Number(n) - 1;
+    if (i >= params.length) throw new Error(`no parameter $${n} (${params.length} given)`);
+    return sqlLiteral(params[i]);
+  });
+}
+
+/**
+ * A value as an SQL literal. Strings as Postgres's own client libraries quote them (quotes doubled;
+ * with a backslash, an E'' string with backslashes doubled: right whatever
+ * standard_conforming_strings says). Arrays as ARRAY[…], the empty one as '{}': templates cast them.
+ * NUL cannot be in a simple-protocol query, nor in Postgres text: refused, like the server refuses
+ * it as a bound parameter.
+ */
+export function sqlLiteral(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
+  if (typeof value === 'bigint') return value < 0n ? `(${value})` : value.toString();
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    // In brackets when negative: `x-$1` must not become the comment `x--1`.
+    return value < 0 ? `(${value})` : String(value);
+  }
+  if (typeof value === 'string') {
+    if (value.includes('\u0000')) throw new Error('a text value cannot contain U+0000');
+    const quoted = value.replaceAll("'", "''");
+    return value.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
+  }
+  if (Array.isArray(value)) {
+    return value.length === 0 ? `'{}'` : `ARRAY[${value.map(sqlLiteral).join(',')}]`;
+  }
+  if (Buffer.isBuffer(value)) return `decode('${value.toString('hex')}', 'hex')`;
+  throw new Error(`no SQL literal for a ${typeof value}`);
+}
