@@ -12,6 +12,12 @@ import { startPostgres, type PostgresServer } from '../stack/postgres-server.ts'
 /** The bench's Postgres settings over the local stack's (tools/stack/postgres-server.ts). */
 export const BENCH_PG_SETTINGS: readonly string[] = ['shared_preload_libraries=pg_stat_statements'];
 
+/**
+ * `npm run bench -- --durable`: Postgres as production runs it. The local stack's server has fsync,
+ * synchronous_commit and full_page_writes off (tools/stack/postgres-server.ts); these win over it.
+ */
+export const DURABLE_PG_SETTINGS: readonly string[] = ['fsync=on', 'synchronous_commit=on', 'full_page_writes=on'];
+
 export interface BenchStack {
   readonly kafkaBrokers: string;
   readonly databaseUrl: string;

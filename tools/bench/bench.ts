@@ -26,7 +26,7 @@ import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { KAFKA_VERSION } from '../stack/kafka/kafka-broker.ts';
 import { startProcess, type ManagedProcess } from '../stack/managed-process.ts';
 import { DEFAULT_PORTS } from '../stack/ports.ts';
-import { BENCH_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-stack.ts';
+import { BENCH_PG_SETTINGS, DURABLE_PG_SETTINGS, startBenchStack, type BenchStack } from './bench-stack.ts';
 import { histogramBuckets, histogramQuantile, metric, sleep } from './common.ts';
 import { summariseProfile, type ProfileSummary } from './cpuprofile.ts';
 import { benchConsoleQueries, type ConsoleQueryResult } from './console-queries.ts';
@@ -45,6 +45,7 @@ import {
 import {
   CONFIG_LABELS,
   CONFIG_NAMES,
+  perEventTable,
   processorTable,
   ratioTable,
   ratios,
@@ -88,6 +89,11 @@ const { values } = parseArgs({
     'processor-env': { type: 'string', multiple: true, default: [] },
     /** A Postgres server setting, name=value (repeatable), over the bench stack's (bench-stack.ts). */
     'pg-setting': { type: 'string', multiple: true, default: [] },
+    /**
+     * Postgres at production durability (fsync, synchronous_commit and full_page_writes on) instead of
+     * the local stack's fast setting; the report says which one a run used.
+     */
+    durable: { type: 'boolean', default: false },
     /** Names the run's output files (bench-<date>-<label>.json) and marks it in the results. */
     label: { type: 'string' },
     /**
@@ -140,10 +146,13 @@ const processorEnv = Object.fromEntries(
     return [kv.slice(0, i), kv.slice(i + 1)];
   }),
 );
-const pgSettings = values['pg-setting'].map((kv) => {
-  if (!/^\w+=./.test(kv)) throw new Error(`--pg-setting ${kv}: expected name=value`);
-  return kv;
-});
+const pgSettings = [
+  ...(values.durable ? DURABLE_PG_SETTINGS : []),
+  ...values['pg-setting'].map((kv) => {
+    if (!/^\w+=./.test(kv)) throw new Error(`--pg-setting ${kv}: expected name=value`);
+    return kv;
+  }),
+];
 const instances = Number(values.instances);
 if (!Number.isInteger(instances) || instances < 1)
   throw new Error(`--instances ${values.instances}: expected a whole number ≥ 1`);
@@ -388,12 +397,19 @@ async function inputLag(admin: Admin, sut: Sut): Promise<number> {
 
 interface Snapshot {
   readonly cpu: CpuSnapshot;
+  /** pg_stat_wal's wal_bytes (the whole cluster: only the system under test writes to it). */
+  readonly walBytes: number | null;
   readonly lag: number;
   /** Each instance's /metrics text, in instance order; null when there are none or one failed. */
   readonly metrics: readonly string[] | null;
 }
 
-async function snapshot(admin: Admin, sut: Sut, watched: readonly Watched[]): Promise<Snapshot> {
+async function snapshot(
+  admin: Admin,
+  sut: Sut,
+  watched: readonly Watched[],
+  databaseUrl: string,
+): Promise<Snapshot> {
   const texts = await Promise.all(
     sut.metricsUrls.map((url) =>
       fetch(url)
@@ -403,7 +419,11 @@ async function snapshot(admin: Admin, sut: Sut, watched: readonly Watched[]): Pr
   );
   const metrics = texts.length === 0 || texts.includes(null) ? null : texts.filter((t) => t !== null);
   const cpu = cpuSnapshot(watched);
-  return { cpu, lag: await inputLag(admin, sut), metrics };
+  const wal = await pgQuery<{ b: string }>(databaseUrl, 'SELECT wal_bytes::text AS b FROM pg_stat_wal').catch(
+    () => [],
+  );
+  const walBytes = wal[0] === undefined ? null : Number(wal[0].b);
+  return { cpu, lag: await inputLag(admin, sut), metrics, walBytes };
 }
 
 /** A Prometheus histogram's cumulative buckets summed over the instances' scrapes. */
@@ -514,9 +534,9 @@ async function runStep(
   try {
     await waitFor('load generator started', hasLine(genLog, 'start'), 30_000, gen);
     await sleep(warmupS * 1000);
-    a = await snapshot(admin, sut, watched);
+    a = await snapshot(admin, sut, watched, stack.databaseUrl);
     await sleep(windowS * 1000);
-    b = await snapshot(admin, sut, watched);
+    b = await snapshot(admin, sut, watched, stack.databaseUrl);
     mem = memorySnapshot(watched);
     await Promise.race([gen.exited, sleep(30_000)]);
   } finally {
@@ -564,7 +584,11 @@ async function runStep(
     };
     const postgresMs = stageMs('postgres');
     const kafkaMs = stageMs('kafka');
+    const events = d('dedup_events_total');
     processor = {
+      ...(a.walBytes !== null && b.walBytes !== null && events > 0
+        ? { wal_bytes_per_event: Math.round((b.walBytes - a.walBytes) / events) }
+        : {}),
       transactions_per_s: round2(d('dedup_kafka_transactions_total') / windowSeconds),
       mean_batch_records: batches > 0 ? round2(d('dedup_batch_records_sum') / batches) : 0,
       batch_p99_ms: ((v) => (v === null ? null : v * 1000))(
@@ -940,6 +964,9 @@ async function main(): Promise<void> {
       broker_warmup_s: brokerWarmupS,
       load,
       postgres: [...BENCH_PG_SETTINGS, ...pgSettings],
+      postgres_durability: values.durable
+        ? 'durable: fsync, synchronous_commit and full_page_writes on'
+        : 'fast: fsync, synchronous_commit and full_page_writes off (not production durability)',
       processor:
         'defaults (exactly-once, event_id key, sliding 1 h window, audit rows, DATABASE_POOL_SIZE 10)',
       processor_at_least_once:
@@ -1003,7 +1030,16 @@ async function main(): Promise<void> {
     ),
   );
 
-  const text: string[] = ['', '## Steps', '', stepTable(steps)];
+  const text: string[] = [
+    '',
+    values.durable
+      ? 'Postgres: durable (fsync, synchronous_commit, full_page_writes on).'
+      : 'Postgres: fast setting (fsync, synchronous_commit, full_page_writes off): not production durability; `--durable` for that.',
+    '',
+    '## Steps',
+    '',
+    stepTable(steps),
+  ];
   if (instances > 1)
     text.push(
       `## Exactly-once: ${instances} instances in one consumer group (CPU sut above is their sum)`,
@@ -1012,6 +1048,7 @@ async function main(): Promise<void> {
     );
   if (steps.some((s) => s.processor !== null))
     text.push('## The processor’s own view', '', processorTable(steps));
+  text.push('', '## CPU per event', '', perEventTable(steps));
   if (eo !== undefined && (pt !== undefined || alo !== undefined)) {
     text.push(
       '## Exactly-once / baselines (EO exactly-once, ALO at-least-once, PT pass-through)',

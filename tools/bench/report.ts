@@ -61,6 +61,8 @@ export interface StepResult {
      */
     readonly mean_postgres_ms?: number;
     readonly mean_kafka_ms?: number;
+    /** Postgres WAL written per event decided (pg_stat_wal over the window); absent in older runs. */
+    readonly wal_bytes_per_event?: number;
     /** Upper bound of the bucket holding the p99 of dedup_batch_duration_seconds. */
     readonly batch_p99_ms: number | null;
     /** Upper bound of the bucket holding the p99 of dedup_end_to_end_latency_seconds. */
@@ -149,6 +151,7 @@ export function processorTable(steps: readonly StepResult[]): string {
             s.processor.mean_batch_ms.toFixed(1),
             s.processor.mean_postgres_ms?.toFixed(1) ?? '–',
             s.processor.mean_kafka_ms?.toFixed(1) ?? '–',
+            s.processor.wal_bytes_per_event === undefined ? '–' : String(s.processor.wal_bytes_per_event),
             s.processor.batch_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.batch_p99_ms)}`,
             s.processor.own_e2e_p99_ms === null ? '–' : `≤ ${formatMs(s.processor.own_e2e_p99_ms)}`,
             fmtLat(s.latency_ms?.p99),
@@ -166,12 +169,39 @@ export function processorTable(steps: readonly StepResult[]): string {
       'ms/batch',
       'of which Postgres',
       'of which Kafka',
+      'WAL bytes/event',
       'batch p99 (histogram)',
       'own e2e p99 (histogram)',
       'probe p99',
     ],
     rows,
-    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10],
+    [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11],
+  );
+}
+
+/**
+ * CPU per event of each process at each step (cores / decided events per second), in µs, and the
+ * processor's RSS: the per-event budget issue 16 sets (processor, Postgres, broker).
+ */
+export function perEventTable(steps: readonly StepResult[]): string {
+  const us = (cores: number | undefined, rate: number) =>
+    cores === undefined || rate <= 0 ? '–' : String(Math.round((cores / rate) * 1e6));
+  const rows = steps.map((s) => {
+    const rate = s.sut_rate ?? s.achieved;
+    return [
+      s.config,
+      formatRate(s.offered),
+      formatRate(rate),
+      us(s.cpu['sut'], rate),
+      us(s.cpu['postgres'], rate),
+      us(s.cpu['broker'], rate),
+      String(s.mem_mb['sut'] ?? '–'),
+    ];
+  });
+  return markdownTable(
+    ['config', 'offered/s', 'decided/s', 'processor µs/event', 'Postgres µs/event', 'broker µs/event', 'RSS MB'],
+    rows,
+    [1, 2, 3, 4, 5, 6],
   );
 }
 

@@ -60,11 +60,10 @@ describe('pipelined transactions on real Postgres', () => {
     // BEGIN, the seven reads and COMMIT in two round trips.
     expect(sent).toHaveLength(2);
     const [bytes] = await inPipelinedTransaction(dataSource, (sql) =>
-      sql.read<{ b: Buffer; big: string; t: boolean }>(`SELECT $1::bytea AS b, $2::bigint AS big, $3 AS t`, [
-        Buffer.from([0, 1, 0xff, 0x27]),
-        9_007_199_254_740_993n,
-        true,
-      ]),
+      sql.read<{ b: Buffer; big: string; t: boolean }>(
+        `SELECT $1::bytea AS b, $2::bigint AS big, $3::boolean AS t`,
+        [Buffer.from([0, 1, 0xff, 0x27]), 9_007_199_254_740_993n, true],
+      ),
     );
     expect(bytes).toEqual({ b: Buffer.from([0, 1, 0xff, 0x27]), big: '9007199254740993', t: true });
   });
@@ -89,8 +88,11 @@ describe('pipelined transactions on real Postgres', () => {
     });
     expect(seen).toEqual([{ body: 'uno' }]);
     expect(sent).toHaveLength(2);
-    expect(sent[0]).toMatch(/^BEGIN;\nINSERT .*;\nUPDATE .*;\nSELECT /s);
-    expect(sent[1]).toMatch(/^INSERT .*;\nCOMMIT$/s);
+    // Each statement prepared on its connection the first time, executed with literal arguments.
+    expect(sent[0]).toMatch(
+      /^BEGIN;\nPREPARE (dedup_\w+) AS INSERT .*;\nEXECUTE \1\(1, 'one'\);\nPREPARE (dedup_\w+) AS UPDATE .*;\nEXECUTE \2\(1, 'uno'\);\nPREPARE (dedup_\w+) AS SELECT .*;\nEXECUTE \3\(1\)$/s,
+    );
+    expect(sent[1]).toMatch(/^EXECUTE dedup_\w+\(2, 'two'\);\nCOMMIT$/s);
     expect(await dataSource.query(`SELECT id, body FROM ${table} ORDER BY id`)).toEqual([
       { id: 1, body: 'uno' },
       { id: 2, body: 'two' },
@@ -106,7 +108,7 @@ describe('pipelined transactions on real Postgres', () => {
     });
     await expect(failed).rejects.toBeInstanceOf(QueryFailedError);
     await expect(failed).rejects.toMatchObject({ code: '23505', driverError: { code: '23505' } });
-    expect(sent.at(-1)).toBe('ROLLBACK');
+    expect(sent.at(-1)).toBe('ROLLBACK; DEALLOCATE ALL');
     expect(await dataSource.query(`SELECT id FROM ${table} ORDER BY id`)).toEqual([{ id: 1 }, { id: 2 }]);
     // The connection went back to the pool usable, outside any transaction.
     const [state] = await dataSource.query<{ s: string }[]>(`SELECT now() = statement_timestamp() AS s`);
@@ -119,7 +121,30 @@ describe('pipelined transactions on real Postgres', () => {
     );
     await expect(failed).rejects.toThrow(/division by zero/);
     expect(sent).toHaveLength(2);
-    expect(sent[1]).toBe('ROLLBACK');
+    expect(sent[1]).toBe('ROLLBACK; DEALLOCATE ALL');
+  });
+
+  it('prepares a statement once per connection, and again after a failed transaction', async () => {
+    const single = await createDataSource(databaseUrl, 1).initialize();
+    sent = [];
+    try {
+      const once = () =>
+        inPipelinedTransaction(single, (sql) => sql.read<{ n: number }>(`SELECT $1::int + 1 AS n`, [41]));
+      expect(await once()).toEqual([{ n: 42 }]);
+      expect(await once()).toEqual([{ n: 42 }]);
+      expect(sent[0]).toMatch(/^BEGIN;\nPREPARE dedup_\w+ AS SELECT/);
+      expect(sent[2]).toMatch(/^BEGIN;\nEXECUTE dedup_\w+\(41\)$/);
+      await expect(
+        inPipelinedTransaction(single, (sql) =>
+          Promise.all([sql.read(`SELECT $1::int + 1 AS n`, [1]), sql.read(`SELECT 1/$1::int`, [0])]),
+        ),
+      ).rejects.toThrow(/division by zero/);
+      sent = [];
+      expect(await once()).toEqual([{ n: 42 }]);
+      expect(sent[0]).toMatch(/^BEGIN;\nPREPARE dedup_\w+ AS SELECT/);
+    } finally {
+      await single.destroy();
+    }
   });
 
   it('sends nothing for a transaction that asked nothing', async () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Pool, PoolClient, QueryResult } from 'pg';
 import { QueryFailedError, type DataSource } from 'typeorm';
 
@@ -56,20 +57,43 @@ class Session implements PipelinedSql {
   private readonly writes: string[] = ['BEGIN'];
   private reads: PendingRead[] = [];
   private began = false;
+  /** Names this session marked prepared: not sent yet while nothing has been sent. */
+  private readonly added: string[] = [];
   private sending: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly client: PoolClient) {}
 
   queue(sql: string, params: readonly unknown[] = []): void {
-    this.writes.push(bindLiterals(sql, params));
+    this.writes.push(this.statement(sql, params));
   }
 
   read<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const text = bindLiterals(sql, params);
+    const text = this.statement(sql, params);
     return new Promise<T[]>((resolve, reject) => {
       if (this.reads.length === 0) queueMicrotask(() => this.sendReads());
       this.reads.push({ sql: text, resolve: resolve as (rows: unknown[]) => void, reject });
     });
+  }
+
+  /**
+   * A statement with parameters runs as EXECUTE of a statement prepared on this connection (the
+   * PREPARE goes ahead of it the first time): Postgres plans it once per connection, not per batch
+   * (planning the audit statement cost 0.17 ms, a quarter of executing it for 32 rows).
+   */
+  private statement(sql: string, params: readonly unknown[]): string {
+    if (params.length === 0) return sql;
+    const args = params.map(sqlLiteral).join(', ');
+    const name = preparedName(sql);
+    let names = PREPARED.get(this.client);
+    if (names === undefined) PREPARED.set(this.client, (names = new Set()));
+    if (!names.has(name)) {
+      // A bound on what one connection keeps: texts built from data would otherwise pile up.
+      if (names.size >= MAX_PREPARED_PER_CONNECTION) return bindLiterals(sql, params);
+      this.writes.push(`PREPARE ${name} AS ${sql}`);
+      names.add(name);
+      this.added.push(name);
+    }
+    return `EXECUTE ${name}(${args})`;
   }
 
   private sendReads(): void {
@@ -106,18 +130,40 @@ class Session implements PipelinedSql {
     await this.send(['COMMIT']);
   }
 
-  /** Ends the transaction after a failure; the error of a ROLLBACK that failed, if any. */
+  /**
+   * Ends the transaction after a failure; the error of a ROLLBACK that failed, if any. Which PREPAREs
+   * of a failed round trip ran is unknown: the connection forgets them all and prepares again.
+   */
   async rollback(): Promise<Error | undefined> {
     await this.sending.catch(() => undefined);
-    if (!this.began) return undefined;
+    if (!this.began) {
+      // Nothing was sent: neither a transaction to end nor a PREPARE of this session's on the server.
+      for (const name of this.added) PREPARED.get(this.client)?.delete(name);
+      return undefined;
+    }
+    PREPARED.delete(this.client);
     try {
       // No transaction left (the COMMIT itself failed) only draws a warning.
-      await this.client.query('ROLLBACK');
+      await this.client.query('ROLLBACK; DEALLOCATE ALL');
       return undefined;
     } catch (error) {
       return error instanceof Error ? error : new Error(String(error));
     }
   }
+}
+
+/** The statements each pooled connection has prepared (a connection's prepared statements are its own). */
+const PREPARED = new WeakMap<PoolClient, Set<string>>();
+const MAX_PREPARED_PER_CONNECTION = 64;
+const NAMES = new Map<string, string>();
+
+function preparedName(sql: string): string {
+  let name = NAMES.get(sql);
+  if (name === undefined) {
+    name = `dedup_${createHash('sha256').update(sql).digest('hex').slice(0, 24)}`;
+    if (NAMES.size < 1_000) NAMES.set(sql, name);
+  }
+  return name;
 }
 
 /**
@@ -137,7 +183,8 @@ export function bindLiterals(sql: string, params: readonly unknown[]): string {
 /**
  * A value as an SQL literal. Strings as Postgres's own client libraries quote them (quotes doubled;
  * with a backslash, an E'' string with backslashes doubled: right whatever
- * standard_conforming_strings says). Arrays as ARRAY[…], the empty one as '{}': templates cast them.
+ * standard_conforming_strings says). Arrays as the text of an array ('{"a",NULL}'), which takes the
+ * type it is cast to or bound to (an EXECUTE's parameter): one level, of text, numbers or bytes.
  * NUL cannot be in a simple-protocol query, nor in Postgres text: refused, like the server refuses
  * it as a bound parameter.
  */
@@ -155,9 +202,19 @@ export function sqlLiteral(value: unknown): string {
     const quoted = value.replaceAll("'", "''");
     return value.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
   }
-  if (Array.isArray(value)) {
-    return value.length === 0 ? `'{}'` : `ARRAY[${value.map(sqlLiteral).join(',')}]`;
-  }
+  if (Array.isArray(value)) return sqlLiteral(`{${value.map(arrayElement).join(',')}}`);
   if (Buffer.isBuffer(value)) return `decode('${value.toString('hex')}', 'hex')`;
   throw new Error(`no SQL literal for a ${typeof value}`);
+}
+
+/** One element of an array literal: NULL, or double-quoted with its quotes and backslashes escaped. */
+function arrayElement(value: unknown): string {
+  if (value === null || value === undefined) return 'NULL';
+  let text: string;
+  if (typeof value === 'string') text = value;
+  else if (typeof value === 'number' && Number.isFinite(value)) text = String(value);
+  else if (typeof value === 'bigint' || typeof value === 'boolean') text = String(value);
+  else if (Buffer.isBuffer(value)) text = `\\x${value.toString('hex')}`;
+  else throw new Error(`no SQL array element for a ${Array.isArray(value) ? 'nested array' : typeof value}`);
+  return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
 }
