@@ -2,7 +2,11 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
 import { DataSource } from 'typeorm';
-import { inPipelinedTransaction, type PipelinedSql } from '../adapters/postgres/pipelined-transaction';
+import {
+  inPipelinedTransaction,
+  PREPARED,
+  type PipelinedSql,
+} from '../adapters/postgres/pipelined-transaction';
 import type { DecisionRecord } from './pipeline/decision-record';
 import {
   replayKey,
@@ -285,12 +289,15 @@ export class DedupRepository {
    * interleaved. Every batch transaction calls this first.
    */
   private async progress(m: PipelinedSql, topic: string, partition: number): Promise<bigint | null> {
-    m.queue(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [
-      `${this.pipeline.name}/${topic}/${partition}`,
-    ]);
+    m.queue(
+      `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`,
+      [`${this.pipeline.name}/${topic}/${partition}`],
+      PREPARED,
+    );
     const rows: { last_offset: string }[] = await m.read(
       `SELECT last_offset::text FROM partition_progress WHERE pipeline = $1 AND topic = $2 AND partition = $3`,
       [this.pipeline.name, topic, partition],
+      PREPARED,
     );
     const row = rows[0];
     return row === undefined ? null : BigInt(row.last_offset);
@@ -431,6 +438,7 @@ export class DedupRepository {
                 to_timestamp(expires_ms / 1000.0)
            FROM ${recordset}`,
         [this.pipeline.name, JSON.stringify(inserts)],
+        PREPARED,
       );
     }
   }
@@ -516,11 +524,13 @@ export class DedupRepository {
                 (extract(epoch FROM last_activity_at) * 1000)::bigint::text AS activity_ms
            FROM partition_watermark WHERE pipeline = $1 AND topic = $2`,
         [this.pipeline.name, topic],
+        PREPARED,
       ),
       m.read<{ ms: string }>(
         `SELECT (extract(epoch FROM watermark) * 1000)::bigint::text AS ms
            FROM pipeline_watermark WHERE pipeline = $1 AND topic = $2`,
         [this.pipeline.name, topic],
+        PREPARED,
       ),
     ]);
     return {
@@ -560,6 +570,7 @@ export class DedupRepository {
           own.lastActivityAt,
           snapshot.pipelineWatermark,
         ],
+        PREPARED,
       );
     }
     // Without an event time of its own the batch decided nothing by the watermark, so there is
@@ -609,13 +620,17 @@ export class DedupRepository {
     // touches today's only. json rather than jsonb, and the plain INSERT, are the cheapest forms
     // measured (tools/bench/pg-write-path.ts).
     const redecided = progress === null || decisions.some((d) => BigInt(d.coords.offset) <= progress);
-    m.queue(redecided ? RECORD_REDECIDED_SQL : RECORD_FRESH_SQL, [
+    // The fresh form is prepared (an insert from the recordset and upserts by primary key: no plan
+    // to get wrong); the re-decided one searches the audit and is planned each time.
+    const args = [
       this.pipeline.name,
       this.pipeline.version,
       JSON.stringify(audit),
       ...(redecided ? [progress?.toString() ?? null] : []),
       [...replayed],
-    ]);
+    ];
+    if (redecided) m.queue(RECORD_REDECIDED_SQL, args);
+    else m.queue(RECORD_FRESH_SQL, args, PREPARED);
     const dlq = decisions.flatMap((d) => {
       if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];
       if (replayed.has(d.coords.offset)) return [];
@@ -758,6 +773,7 @@ export class DedupRepository {
        ON CONFLICT ON CONSTRAINT pk_partition_progress DO UPDATE
          SET last_offset = GREATEST(partition_progress.last_offset, EXCLUDED.last_offset), updated_at = now()`,
       [this.pipeline.name, topic, partition, lastOffset],
+      PREPARED,
     );
   }
 }

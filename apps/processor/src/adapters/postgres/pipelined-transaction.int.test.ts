@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { QueryFailedError } from 'typeorm';
 import { createDataSource } from './data-source';
-import { inPipelinedTransaction } from './pipelined-transaction';
+import { inPipelinedTransaction, PREPARED } from './pipelined-transaction';
 
 // Integration tier: real Postgres. The pipelined transaction sends its statements as literals in one
 // simple-protocol string per round trip (docs/adr/0012): every value must come back as it went in,
@@ -46,19 +46,26 @@ describe('pipelined transactions on real Postgres', () => {
       'emoji 🦆 and ünïcödé',
       '',
     ];
-    const rows = await inPipelinedTransaction(dataSource, (sql) =>
-      Promise.all(
-        hostile.map((value) =>
-          sql.read<{ v: string; n: string; a: string[]; e: string[] }>(
-            `SELECT $1::text AS v, (10-$2)::text AS n, $3::text[] AS a, $4::text[] AS e`,
-            [value, -5, [value, null, 'x'], []],
+    // Each value bound into the statement's text, and as an EXECUTE argument of a prepared one.
+    const roundTrip = (options?: typeof PREPARED) =>
+      inPipelinedTransaction(dataSource, (sql) =>
+        Promise.all(
+          hostile.map((value) =>
+            sql.read<{ v: string; n: string; a: string[]; e: string[] }>(
+              `SELECT $1::text AS v, (10-$2)::text AS n, $3::text[] AS a, $4::text[] AS e`,
+              [value, -5, [value, null, 'x'], []],
+              options,
+            ),
           ),
         ),
-      ),
-    );
-    expect(rows.map((r) => r[0])).toEqual(hostile.map((v) => ({ v, n: '15', a: [v, null, 'x'], e: [] })));
-    // BEGIN, the seven reads and COMMIT in two round trips.
+      );
+    const expected = hostile.map((v) => [{ v, n: '15', a: [v, null, 'x'], e: [] }]);
+    expect(await roundTrip()).toEqual(expected);
+    // BEGIN, the seven reads and COMMIT in two round trips, none prepared.
     expect(sent).toHaveLength(2);
+    expect(sent[0]).not.toMatch(/PREPARE|EXECUTE/);
+    expect(await roundTrip(PREPARED)).toEqual(expected);
+    expect(sent[2]).toMatch(/PREPARE dedup_\w+ AS SELECT/);
     const [bytes] = await inPipelinedTransaction(dataSource, (sql) =>
       sql.read<{ b: Buffer; big: string; t: boolean }>(
         `SELECT $1::bytea AS b, $2::bigint AS big, $3::boolean AS t`,
@@ -80,10 +87,10 @@ describe('pipelined transactions on real Postgres', () => {
 
   it('sends queued writes with the next read, in order, and the rest with the COMMIT', async () => {
     const seen = await inPipelinedTransaction(dataSource, async (sql) => {
-      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'one']);
-      sql.queue(`UPDATE ${table} SET body = $2 WHERE id = $1`, [1, 'uno']);
-      const rows = await sql.read<{ body: string }>(`SELECT body FROM ${table} WHERE id = $1`, [1]);
-      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [2, 'two']);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'one'], PREPARED);
+      sql.queue(`UPDATE ${table} SET body = $2 WHERE id = $1`, [1, 'uno'], PREPARED);
+      const rows = await sql.read<{ body: string }>(`SELECT body FROM ${table} WHERE id = $1`, [1], PREPARED);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [2, 'two'], PREPARED);
       return rows;
     });
     expect(seen).toEqual([{ body: 'uno' }]);
@@ -103,7 +110,7 @@ describe('pipelined transactions on real Postgres', () => {
     const failed = inPipelinedTransaction(dataSource, async (sql) => {
       await sql.read(`SELECT 1`);
       sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [3, 'three']);
-      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'again']); // primary key taken
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [1, 'again'], PREPARED); // primary key taken
       sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [4, 'four']);
     });
     await expect(failed).rejects.toBeInstanceOf(QueryFailedError);
@@ -129,14 +136,19 @@ describe('pipelined transactions on real Postgres', () => {
     sent = [];
     try {
       const once = () =>
-        inPipelinedTransaction(single, (sql) => sql.read<{ n: number }>(`SELECT $1::int + 1 AS n`, [41]));
+        inPipelinedTransaction(single, (sql) =>
+          sql.read<{ n: number }>(`SELECT $1::int + 1 AS n`, [41], PREPARED),
+        );
       expect(await once()).toEqual([{ n: 42 }]);
       expect(await once()).toEqual([{ n: 42 }]);
       expect(sent[0]).toMatch(/^BEGIN;\nPREPARE dedup_\w+ AS SELECT/);
       expect(sent[2]).toMatch(/^BEGIN;\nEXECUTE dedup_\w+\(41\)$/);
       await expect(
         inPipelinedTransaction(single, (sql) =>
-          Promise.all([sql.read(`SELECT $1::int + 1 AS n`, [1]), sql.read(`SELECT 1/$1::int`, [0])]),
+          Promise.all([
+            sql.read(`SELECT $1::int + 1 AS n`, [1], PREPARED),
+            sql.read(`SELECT 1/$1::int`, [0], PREPARED),
+          ]),
         ),
       ).rejects.toThrow(/division by zero/);
       sent = [];

@@ -15,10 +15,25 @@ import { QueryFailedError, type DataSource } from 'typeorm';
  */
 export interface PipelinedSql {
   /** A statement whose rows nobody needs: sent ahead of the next read, or with the COMMIT. */
-  queue(sql: string, params?: readonly unknown[]): void;
+  queue(sql: string, params?: readonly unknown[], options?: StatementOptions): void;
   /** Rows of this statement; reads asked for in the same tick share one round trip. */
-  read<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  read<T>(sql: string, params?: readonly unknown[], options?: StatementOptions): Promise<T[]>;
 }
+
+export interface StatementOptions {
+  /**
+   * Prepared once per connection and then EXECUTEd: Postgres plans it once, not per batch (the
+   * audit statement's planning cost 0.17 ms, a quarter of executing it for 32 rows). Only for a
+   * statement whose plan cannot depend on table statistics (inserts from a recordset, upserts and
+   * lookups by primary key of small tables): a cached generic plan made while a table was empty
+   * would otherwise stay when it is big (seen: a claim lookup that became a scan, Postgres at 1.35
+   * cores for 2k events/s).
+   */
+  readonly prepare?: boolean;
+}
+
+/** StatementOptions of a statement to prepare. */
+export const PREPARED: StatementOptions = { prepare: true };
 
 /**
  * Runs `work` in one transaction on a connection of the data source's pool. BEGIN travels with the
@@ -63,29 +78,24 @@ class Session implements PipelinedSql {
 
   constructor(private readonly client: PoolClient) {}
 
-  queue(sql: string, params: readonly unknown[] = []): void {
-    this.writes.push(this.statement(sql, params));
+  queue(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): void {
+    this.writes.push(options.prepare === true ? this.prepared(sql, params) : bindLiterals(sql, params));
   }
 
-  read<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
-    const text = this.statement(sql, params);
+  read<T>(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<T[]> {
+    const text = options.prepare === true ? this.prepared(sql, params) : bindLiterals(sql, params);
     return new Promise<T[]>((resolve, reject) => {
       if (this.reads.length === 0) queueMicrotask(() => this.sendReads());
       this.reads.push({ sql: text, resolve: resolve as (rows: unknown[]) => void, reject });
     });
   }
 
-  /**
-   * A statement with parameters runs as EXECUTE of a statement prepared on this connection (the
-   * PREPARE goes ahead of it the first time): Postgres plans it once per connection, not per batch
-   * (planning the audit statement cost 0.17 ms, a quarter of executing it for 32 rows).
-   */
-  private statement(sql: string, params: readonly unknown[]): string {
-    if (params.length === 0) return sql;
+  /** EXECUTE of `sql` prepared on this connection; the PREPARE goes ahead of it the first time. */
+  private prepared(sql: string, params: readonly unknown[]): string {
     const args = params.map(sqlLiteral).join(', ');
     const name = preparedName(sql);
-    let names = PREPARED.get(this.client);
-    if (names === undefined) PREPARED.set(this.client, (names = new Set()));
+    let names = PREPARED_ON.get(this.client);
+    if (names === undefined) PREPARED_ON.set(this.client, (names = new Set()));
     if (!names.has(name)) {
       // A bound on what one connection keeps: texts built from data would otherwise pile up.
       if (names.size >= MAX_PREPARED_PER_CONNECTION) return bindLiterals(sql, params);
@@ -93,7 +103,7 @@ class Session implements PipelinedSql {
       names.add(name);
       this.added.push(name);
     }
-    return `EXECUTE ${name}(${args})`;
+    return params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${args})`;
   }
 
   private sendReads(): void {
@@ -138,10 +148,10 @@ class Session implements PipelinedSql {
     await this.sending.catch(() => undefined);
     if (!this.began) {
       // Nothing was sent: neither a transaction to end nor a PREPARE of this session's on the server.
-      for (const name of this.added) PREPARED.get(this.client)?.delete(name);
+      for (const name of this.added) PREPARED_ON.get(this.client)?.delete(name);
       return undefined;
     }
-    PREPARED.delete(this.client);
+    PREPARED_ON.delete(this.client);
     try {
       // No transaction left (the COMMIT itself failed) only draws a warning.
       await this.client.query('ROLLBACK; DEALLOCATE ALL');
@@ -153,7 +163,7 @@ class Session implements PipelinedSql {
 }
 
 /** The statements each pooled connection has prepared (a connection's prepared statements are its own). */
-const PREPARED = new WeakMap<PoolClient, Set<string>>();
+const PREPARED_ON = new WeakMap<PoolClient, Set<string>>();
 const MAX_PREPARED_PER_CONNECTION = 64;
 const NAMES = new Map<string, string>();
 
