@@ -52,7 +52,9 @@ const envSchema = z.object({
   /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
   BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
   /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
-  BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(0),
+  // 10 ms (docs/adr/0013): at 2-5k events/s a fifth less CPU in the processor, broker and Postgres,
+  // p99 the same or better, p50 up to 10 ms more; near idle the 10-ms fetches cost nothing measurable.
+  BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(10),
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
