@@ -16,7 +16,11 @@ export const BENCH_PG_SETTINGS: readonly string[] = ['shared_preload_libraries=p
  * `npm run bench -- --durable`: Postgres as production runs it. The local stack's server has fsync,
  * synchronous_commit and full_page_writes off (tools/stack/postgres-server.ts); these win over it.
  */
-export const DURABLE_PG_SETTINGS: readonly string[] = ['fsync=on', 'synchronous_commit=on', 'full_page_writes=on'];
+export const DURABLE_PG_SETTINGS: readonly string[] = [
+  'fsync=on',
+  'synchronous_commit=on',
+  'full_page_writes=on',
+];
 
 export interface BenchStack {
   readonly kafkaBrokers: string;

@@ -920,30 +920,67 @@ async function main(): Promise<void> {
   /** A capacity over a baseline's; an upper bound when the baseline did not saturate. */
   const capacityRatio = (of: ConfigSummary | undefined, base: ConfigSummary | undefined) =>
     of !== undefined && base !== undefined && base.capacity > 0 ? round2(of.capacity / base.capacity) : null;
-  const at10k = (c: ConfigName) => steps.find((s) => s.config === c && s.offered === 10_000);
-  const eo10k = at10k('exactly-once');
-  // The targets are exactly-once's; `at_least_once` is the same figure without the transactions, for
-  // comparison only (it tells how much of a miss the transactions explain).
+  const at = (c: ConfigName, offered: number) => steps.find((s) => s.config === c && s.offered === offered);
+  /** µs of CPU per decided (or forwarded) event of one process at a step; null when not measured. */
+  const usPerEvent = (step: StepResult | undefined, proc: string) => {
+    const rate = step?.sut_rate ?? step?.achieved ?? 0;
+    const cores = step?.cpu[proc];
+    return step === undefined || cores === undefined || rate <= 0 ? null : Math.round((cores / rate) * 1e6);
+  };
+  const eo2k = at('exactly-once', 2_000);
+  const eo5k = at('exactly-once', 5_000);
+  const pt5k = at('passthrough', 5_000);
+  const eo10k = at('exactly-once', 10_000);
+  const okP = (step: StepResult | undefined, q: 'p99' | 'p999', ms: number) =>
+    step !== undefined && step.status === 'ok' && (step.latency_ms?.[q] ?? Infinity) <= ms;
+  const withinUs = (v: number | null, us: number) => v !== null && v <= us;
+  // Issue 16's targets (docs/benchmarks.md): ratios in one run and per-event costs, because the box
+  // saturates at an absolute rate it cannot lift. `passthrough` beside a per-event figure is the
+  // plain kafkajs pass-through's at the same step: no transactions, no Postgres.
   const targets = {
-    sustained_50k_exactly_once: {
-      target: '≥ 50,000 events/s with exactly-once and audit rows',
-      measured: eo?.capacity ?? null,
-      at_least_once: alo?.capacity ?? null,
-      met: eo !== undefined && eo.capacity >= 50_000 && (eo.knee ?? 0) >= 50_000,
-    },
     half_of_passthrough: {
-      target: '≥ 0.5 × the pass-through capacity',
+      target: 'exactly-once capacity ≥ 0.5 × the pass-through capacity',
       measured: capacityRatio(eo, pt),
-      at_least_once: capacityRatio(alo, pt),
       passthrough_saturated: pt === undefined ? null : pt.saturated_at !== null,
       met: eo !== undefined && pt !== undefined && pt.capacity > 0 && eo.capacity / pt.capacity >= 0.5,
     },
-    p99_50ms_at_10k: {
-      target: 'p99 ≤ 50 ms at 10k events/s offered',
+    at_least_once_of_passthrough: {
+      target: 'at-least-once capacity ≥ 0.7 × the pass-through capacity',
+      measured: capacityRatio(alo, pt),
+      met: alo !== undefined && pt !== undefined && pt.capacity > 0 && alo.capacity / pt.capacity >= 0.7,
+    },
+    processor_us_at_5k: {
+      target: 'processor ≤ 30 µs CPU per event at 5k/s',
+      measured: usPerEvent(eo5k, 'sut'),
+      passthrough: usPerEvent(pt5k, 'sut'),
+      met: withinUs(usPerEvent(eo5k, 'sut'), 30),
+    },
+    postgres_us_at_5k: {
+      target: 'Postgres ≤ 40 µs CPU per event at 5k/s',
+      measured: usPerEvent(eo5k, 'postgres'),
+      met: withinUs(usPerEvent(eo5k, 'postgres'), 40),
+    },
+    broker_us_at_5k: {
+      target: 'broker ≤ 25 µs CPU per event at 5k/s',
+      measured: usPerEvent(eo5k, 'broker'),
+      passthrough: usPerEvent(pt5k, 'broker'),
+      met: withinUs(usPerEvent(eo5k, 'broker'), 25),
+    },
+    p99_50ms_at_2k: {
+      target: 'p99 ≤ 50 ms at 2k events/s',
+      measured: eo2k?.latency_ms?.p99 ?? null,
+      met: okP(eo2k, 'p99', 50),
+    },
+    p99_100ms_at_10k: {
+      target: 'p99 ≤ 100 ms at 10k events/s',
       measured: eo10k?.latency_ms?.p99 ?? null,
-      at_least_once: at10k('at-least-once')?.latency_ms?.p99 ?? null,
       step_status: eo10k?.status ?? 'not run (saturated below 10k)',
-      met: eo10k !== undefined && eo10k.status === 'ok' && (eo10k.latency_ms?.p99 ?? Infinity) <= 50,
+      met: okP(eo10k, 'p99', 100),
+    },
+    p999_250ms_at_10k: {
+      target: 'p99.9 ≤ 250 ms at 10k events/s',
+      measured: eo10k?.latency_ms?.p999 ?? null,
+      met: okP(eo10k, 'p999', 250),
     },
   };
   const result = {
@@ -1081,7 +1118,9 @@ async function main(): Promise<void> {
   for (const t of Object.values(targets))
     text.push(
       `- ${t.met ? 'MET' : 'NOT MET'}: ${t.target} — measured ${String(t.measured)}` +
-        (alo === undefined ? '' : ` (at-least-once: ${String(t.at_least_once)})`),
+        ('passthrough' in t && t.passthrough !== null
+          ? ` (the pass-through at the same step: ${String(t.passthrough)})`
+          : ''),
     );
   if (profileSummary !== undefined) {
     text.push(

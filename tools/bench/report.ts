@@ -199,7 +199,15 @@ export function perEventTable(steps: readonly StepResult[]): string {
     ];
   });
   return markdownTable(
-    ['config', 'offered/s', 'decided/s', 'processor µs/event', 'Postgres µs/event', 'broker µs/event', 'RSS MB'],
+    [
+      'config',
+      'offered/s',
+      'decided/s',
+      'processor µs/event',
+      'Postgres µs/event',
+      'broker µs/event',
+      'RSS MB',
+    ],
     rows,
     [1, 2, 3, 4, 5, 6],
   );

@@ -76,9 +76,11 @@ describe('pipelined transactions on real Postgres', () => {
   });
 
   it('refuses NUL in text and non-finite numbers before sending anything', async () => {
-    await expect(
-      inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT $1::text`, ['a\u0000b'])),
-    ).rejects.toThrow(/U\+0000/);
+    const nul = inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT $1::text`, ['a\u0000b']));
+    await expect(nul).rejects.toThrow(/U\+0000/);
+    // The data exception (class 22) Postgres gives a bound parameter with NUL: the pipeline does not
+    // retry it but decides the batch record by record (retry.ts, isTransientDatabaseError).
+    await expect(nul).rejects.toMatchObject({ code: '22021', driverError: { code: '22021' } });
     await expect(
       inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT $1`, [Number.NaN])),
     ).rejects.toThrow(/finite/);
@@ -157,6 +159,45 @@ describe('pipelined transactions on real Postgres', () => {
     } finally {
       await single.destroy();
     }
+  });
+
+  it('fails the transaction, not the process, when its connection dies between trips', async () => {
+    const failed = inPipelinedTransaction(dataSource, async (sql) => {
+      const [me] = await sql.read<{ pid: number }>(`SELECT pg_backend_pid() AS pid`);
+      await dataSource.query(`SELECT pg_terminate_backend($1)`, [me?.pid]);
+      // The server's FATAL and the closed socket arrive while no query runs: an 'error' event.
+      await new Promise((r) => setTimeout(r, 300));
+      await sql.read(`SELECT 1`);
+    });
+    await expect(failed).rejects.toThrow();
+    // The dead connection was destroyed, not given back: the pool goes on.
+    expect(await dataSource.query(`SELECT 1 AS ok`)).toEqual([{ ok: 1 }]);
+    expect(await inPipelinedTransaction(dataSource, (sql) => sql.read(`SELECT 2 AS two`))).toEqual([
+      { two: 2 },
+    ]);
+  });
+
+  it('keeps the order asked when a write follows a read in the same tick', async () => {
+    const rows = await inPipelinedTransaction(dataSource, async (sql) => {
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [10, 'ten']);
+      const before = sql.read<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE id >= 10`);
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [11, 'eleven']);
+      const after = sql.read<{ n: string }>(`SELECT count(*)::text AS n FROM ${table} WHERE id >= 10`);
+      return Promise.all([before, after]);
+    });
+    expect(rows).toEqual([[{ n: '1' }], [{ n: '2' }]]);
+    expect(sent).toHaveLength(2);
+    await dataSource.query(`DELETE FROM ${table} WHERE id >= 10`);
+  });
+
+  it('does not commit after a trip failed, even if nobody awaited its read', async () => {
+    const failed = inPipelinedTransaction(dataSource, async (sql) => {
+      sql.queue(`INSERT INTO ${table} VALUES ($1, $2)`, [20, 'twenty']);
+      void sql.read(`SELECT 1/0`).catch(() => undefined);
+      await new Promise((r) => setTimeout(r, 50));
+    });
+    await expect(failed).rejects.toThrow(/division by zero/);
+    expect(await dataSource.query(`SELECT id FROM ${table} WHERE id = 20`)).toEqual([]);
   });
 
   it('sends nothing for a transaction that asked nothing', async () => {

@@ -47,31 +47,47 @@ export async function inPipelinedTransaction<T>(
   const pool = (dataSource.driver as unknown as { master: Pool | undefined }).master;
   if (pool === undefined) throw new Error('the data source is not initialised');
   const client = await pool.connect();
-  const session = new Session(client);
+  // A checked-out client has no 'error' listener of the pool's: a connection lost meanwhile (Postgres
+  // restarted, the idle-in-transaction timeout) would otherwise throw out of the process. The
+  // failed query rejects on its own; the connection is then destroyed, not reused.
   let broken: Error | undefined;
+  const onError = (error: Error) => {
+    broken ??= error;
+  };
+  client.on('error', onError);
+  const session = new Session(client);
   try {
     const result = await work(session);
     await session.commit();
     return result;
   } catch (error) {
-    broken = await session.rollback();
+    const rollbackError = broken === undefined ? await session.rollback() : undefined;
+    broken ??= rollbackError;
     throw error;
   } finally {
+    client.off('error', onError);
     // A connection whose ROLLBACK failed may still hold the transaction: destroyed, not reused.
     client.release(broken);
   }
 }
 
 interface PendingRead {
-  readonly sql: string;
   readonly resolve: (rows: unknown[]) => void;
   readonly reject: (error: unknown) => void;
 }
 
+/** A statement waiting for its round trip, in the order asked; a read's promise with it. */
+interface Pending {
+  readonly text: string;
+  readonly read?: PendingRead;
+}
+
 class Session implements PipelinedSql {
-  private readonly writes: string[] = ['BEGIN'];
-  private reads: PendingRead[] = [];
+  private pending: Pending[] = [{ text: 'BEGIN' }];
+  private flushScheduled = false;
   private began = false;
+  /** The error of a round trip that failed: the transaction is over, no COMMIT may follow. */
+  private failed: QueryFailedError | undefined = undefined;
   /** Names this session marked prepared: not sent yet while nothing has been sent. */
   private readonly added: string[] = [];
   private sending: Promise<unknown> = Promise.resolve();
@@ -79,14 +95,18 @@ class Session implements PipelinedSql {
   constructor(private readonly client: PoolClient) {}
 
   queue(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): void {
-    this.writes.push(options.prepare === true ? this.prepared(sql, params) : bindLiterals(sql, params));
+    const text = options.prepare === true ? this.prepared(sql, params) : bindLiterals(sql, params);
+    this.pending.push({ text });
   }
 
   read<T>(sql: string, params: readonly unknown[] = [], options: StatementOptions = {}): Promise<T[]> {
     const text = options.prepare === true ? this.prepared(sql, params) : bindLiterals(sql, params);
     return new Promise<T[]>((resolve, reject) => {
-      if (this.reads.length === 0) queueMicrotask(() => this.sendReads());
-      this.reads.push({ sql: text, resolve: resolve as (rows: unknown[]) => void, reject });
+      this.pending.push({ text, read: { resolve: resolve as (rows: unknown[]) => void, reject } });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        queueMicrotask(() => this.flush());
+      }
     });
   }
 
@@ -99,45 +119,53 @@ class Session implements PipelinedSql {
     if (!names.has(name)) {
       // A bound on what one connection keeps: texts built from data would otherwise pile up.
       if (names.size >= MAX_PREPARED_PER_CONNECTION) return bindLiterals(sql, params);
-      this.writes.push(`PREPARE ${name} AS ${sql}`);
+      this.pending.push({ text: `PREPARE ${name} AS ${sql}` });
       names.add(name);
       this.added.push(name);
     }
     return params.length === 0 ? `EXECUTE ${name}` : `EXECUTE ${name}(${args})`;
   }
 
-  private sendReads(): void {
-    const reads = this.reads;
-    this.reads = [];
-    const sent = this.send(reads.map((r) => r.sql));
-    this.sending = sent.then(
+  /** Everything asked so far, in order, in one round trip; each read gets its own statement's rows. */
+  private flush(): void {
+    this.flushScheduled = false;
+    const items = this.pending.splice(0);
+    this.sending = this.send(items.map((i) => i.text)).then(
       (results) => {
-        const mine = results.slice(results.length - reads.length);
-        reads.forEach((r, i) => r.resolve(mine[i]?.rows ?? []));
+        items.forEach((item, i) => item.read?.resolve(results[i]?.rows ?? []));
       },
       (error: unknown) => {
-        for (const r of reads) r.reject(error);
+        for (const item of items) item.read?.reject(error);
       },
     );
   }
 
-  /** Queued writes, then `statements`, in one round trip; the results of all of them. */
+  /** One simple-protocol query of `statements`; the result of each (a failure ends the transaction). */
   private async send(statements: readonly string[]): Promise<QueryResult[]> {
-    const text = [...this.writes.splice(0), ...statements].join(';\n');
-    if (text.startsWith('BEGIN')) this.began = true;
+    if (this.failed !== undefined) throw this.failed;
+    const text = statements.join(';\n');
+    if (statements[0] === 'BEGIN') this.began = true;
     try {
       const result = (await this.client.query(text)) as QueryResult | QueryResult[];
-      return Array.isArray(result) ? result : [result];
+      const results = Array.isArray(result) ? result : [result];
+      if (results.length !== statements.length) {
+        throw new Error(`${statements.length} statements sent, ${results.length} results`);
+      }
+      return results;
     } catch (error) {
       const cause = error instanceof Error ? error : new Error(String(error));
-      throw new QueryFailedError(text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text, [], cause);
+      this.failed = new QueryFailedError(text.length > 2_000 ? `${text.slice(0, 2_000)}…` : text, [], cause);
+      throw this.failed;
     }
   }
 
   async commit(): Promise<void> {
     await this.sending.catch(() => undefined);
-    if (!this.began && this.writes.length === 1) return; // nothing was asked: no transaction to end
-    await this.send(['COMMIT']);
+    // A failed trip's error, even if its read was not awaited: the transaction did not commit.
+    if (this.failed !== undefined) throw this.failed;
+    const items = this.pending.splice(0);
+    if (!this.began && items.length === 1) return; // nothing was asked: no transaction to end
+    await this.send([...items.map((i) => i.text), 'COMMIT']);
   }
 
   /**
@@ -203,12 +231,17 @@ export function sqlLiteral(value: unknown): string {
   if (typeof value === 'boolean') return value ? 'TRUE' : 'FALSE';
   if (typeof value === 'bigint') return value < 0n ? `(${value})` : value.toString();
   if (typeof value === 'number') {
-    if (!Number.isFinite(value)) throw new Error(`not a finite number: ${value}`);
+    if (!Number.isFinite(value)) throw dataException('22023', `not a finite number: ${value}`);
     // In brackets when negative: `x-$1` must not become the comment `x--1`.
     return value < 0 ? `(${value})` : String(value);
   }
   if (typeof value === 'string') {
-    if (value.includes('\u0000')) throw new Error('a text value cannot contain U+0000');
+    if (value.includes('\u0000')) {
+      throw dataException(
+        '22021',
+        'invalid byte sequence for encoding "UTF8": 0x00 (a text value cannot contain U+0000)',
+      );
+    }
     const quoted = value.replaceAll("'", "''");
     return value.includes('\\') ? `E'${quoted.replaceAll('\\', '\\\\')}'` : `'${quoted}'`;
   }
@@ -227,4 +260,13 @@ function arrayElement(value: unknown): string {
   else if (Buffer.isBuffer(value)) text = `\\x${value.toString('hex')}`;
   else throw new Error(`no SQL array element for a ${Array.isArray(value) ? 'nested array' : typeof value}`);
   return `"${text.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
+}
+
+/**
+ * A value Postgres would refuse as a bound parameter, refused here with the error Postgres would
+ * give (SQLSTATE class 22, data exception): a batch that meets it is not retried but decided record
+ * by record, the record sent to the DLQ with this reason, as before (pipeline.service.ts).
+ */
+function dataException(code: string, message: string): QueryFailedError {
+  return new QueryFailedError('', [], Object.assign(new Error(message), { code }));
 }

@@ -1,0 +1,128 @@
+// The batch transaction alone (issue 16): batches of fresh events through the processor's own
+// BatchDecider (apps/processor/dist) against a running stack's Postgres, one after the other, with
+// nothing else running: no Kafka, no other batches, no load generator. Prints CPU per event of the
+// Node side (parse, fingerprint, the engine, the parameters, the client) and of the Postgres
+// backends it used (from /proc: Postgres must run on this machine), WAL per event and ms per batch:
+// the floor under what `npm run bench` measures for the Postgres half on a busy box.
+//
+//   npm run stack &   # or any Postgres with the migrations applied, on this machine
+//   npm run bench:pg-batch -- [--sizes 10,60,1000] [--events 30000]
+//     [--database-url postgres://postgres:password@127.0.0.1:15432/dedup]
+import { randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+
+const { values } = parseArgs({
+  options: {
+    'database-url': { type: 'string', default: 'postgres://postgres:password@127.0.0.1:15432/dedup' },
+    sizes: { type: 'string', default: '10,60,1000' },
+    events: { type: 'string', default: '30000' },
+    'duplicate-ratio': { type: 'string', default: '0.1' },
+  },
+});
+const repoRoot = path.resolve(import.meta.dirname, '..', '..');
+const require = createRequire(path.join(repoRoot, 'package.json'));
+const dist = (p: string) => path.join(repoRoot, 'apps/processor/dist', p);
+
+/* eslint-disable @typescript-eslint/no-unsafe-assignment, @typescript-eslint/no-unsafe-call,
+   @typescript-eslint/no-unsafe-member-access -- the processor's compiled CommonJS, loaded at run time */
+const { loadConfig } = require(dist('platform/config/app-config.js'));
+const { createDataSource } = require(dist('adapters/postgres/data-source.js'));
+const { DedupRepository } = require(dist('data-plane/dedup.repository.js'));
+const { BatchDecider } = require(dist('data-plane/pipeline/batch-decider.js'));
+const { MetricsService } = require(dist('platform/metrics/metrics.service.js'));
+const { JsonLogger } = require(dist('platform/logging/json-logger.js'));
+const { StateCache, parseRecord } = require('@dedup/core');
+
+const databaseUrl = values['database-url'];
+const sizes = values.sizes.split(',').map(Number);
+const eventsPerSize = Number(values.events);
+const duplicateRatio = Number(values['duplicate-ratio']);
+const PAYLOAD = randomBytes(96).toString('hex'); // 192 chars: ~256-byte events, as the bench's
+
+const config = loadConfig({
+  PIPELINE_NAME: `pgbatch${randomBytes(3).toString('hex')}`,
+  DATABASE_URL: databaseUrl,
+});
+const dataSource = await createDataSource(databaseUrl, 2).initialize();
+const cache = new StateCache(config.state.cacheSize);
+const decider = new BatchDecider(
+  config,
+  new DedupRepository(dataSource, config.pipeline),
+  cache,
+  new MetricsService(),
+  new JsonLogger('error'),
+);
+
+const cpuTicks = (pid: number): number => {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return Number(fields[11]) + Number(fields[12]); // utime + stime, in clock ticks (1/100 s)
+};
+const backends = async (): Promise<number[]> =>
+  (
+    (await dataSource.query(
+      `SELECT pid FROM pg_stat_activity WHERE application_name = 'dedup-processor' AND datname = current_database()`,
+    )) as { pid: number }[]
+  ).map((r) => r.pid);
+const walBytes = async (): Promise<number> =>
+  Number(((await dataSource.query(`SELECT wal_bytes::text AS b FROM pg_stat_wal`)) as { b: string }[])[0]?.b);
+
+let offset = 0;
+const recent: string[] = [];
+function batch(size: number, now: number) {
+  return Array.from({ length: size }, () => {
+    const duplicate = recent.length > 0 && Math.random() < duplicateRatio;
+    const id = duplicate ? (recent[Math.floor(Math.random() * recent.length)] ?? randomUUID()) : randomUUID();
+    if (!duplicate) {
+      recent.push(id);
+      if (recent.length > 10_000) recent.shift();
+    }
+    const value = Buffer.from(
+      JSON.stringify({ event_id: id, event_type: 'bench', event_time: now, payload: { p: PAYLOAD } }),
+    );
+    const coords = { topic: 'bench.raw', partition: 0, offset: String(offset++) };
+    return {
+      parsed: parseRecord(value, coords, { maxPayloadBytes: 1_048_576, now, maxFutureSkewMs: 60_000 }),
+      raw: { key: null, value, headers: {} },
+      trace: { traceId: randomBytes(16).toString('hex') },
+    };
+  });
+}
+
+async function run(size: number, events: number): Promise<void> {
+  const batches = Math.max(1, Math.round(events / size));
+  const go = async (n: number) => {
+    for (let i = 0; i < n; i++) {
+      const now = Date.now();
+      const records = batch(size, now);
+      await decider.decideAndPersist('bench.raw', 0, records, String(offset - 1), now);
+    }
+  };
+  await go(Math.max(3, Math.round(batches / 10))); // warm-up: JIT, prepared statements, caches
+  const pids = await backends();
+  const pg0 = pids.map(cpuTicks);
+  const node0 = process.cpuUsage();
+  const wal0 = await walBytes();
+  const t0 = performance.now();
+  await go(batches);
+  const ms = performance.now() - t0;
+  const node = process.cpuUsage(node0);
+  const pgTicks = pids.reduce((sum, pid, i) => sum + cpuTicks(pid) - (pg0[i] ?? 0), 0);
+  const n = batches * size;
+  const wal = (await walBytes()) - wal0;
+  process.stdout.write(
+    `| ${size} | ${batches} | ${(ms / batches).toFixed(2)} | ${Math.round((node.user + node.system) / n)} | ` +
+      `${Math.round((pgTicks * 10_000) / n)} | ${Math.round(wal / n)} |\n`,
+  );
+}
+
+process.stdout.write(
+  `The batch transaction alone: ${eventsPerSize} events per batch size, ${duplicateRatio * 100} % duplicates, ` +
+    `one partition, batches one after the other (${config.pipeline.name}).\n\n` +
+    '| records/batch | batches | ms/batch | Node µs/event | Postgres µs/event | WAL bytes/event |\n' +
+    '| ---: | ---: | ---: | ---: | ---: | ---: |\n',
+);
+for (const size of sizes) await run(size, eventsPerSize);
+await dataSource.destroy();
