@@ -70,6 +70,8 @@ const walBytes = async (): Promise<number> =>
   Number(((await dataSource.query(`SELECT wal_bytes::text AS b FROM pg_stat_wal`)) as { b: string }[])[0]?.b);
 
 let offset = 0;
+/** Decisions by outcome: a run that decided anything but unique and duplicate measured the wrong thing. */
+const outcomes = new Map<string, number>();
 const recent: string[] = [];
 function batch(size: number, now: number) {
   return Array.from({ length: size }, () => {
@@ -80,7 +82,13 @@ function batch(size: number, now: number) {
       if (recent.length > 10_000) recent.shift();
     }
     const value = Buffer.from(
-      JSON.stringify({ event_id: id, event_type: 'bench', event_time: now, payload: { p: PAYLOAD } }),
+      JSON.stringify({
+        event_id: id,
+        event_type: 'bench',
+        event_time: now,
+        schema_version: 1,
+        payload: { p: PAYLOAD },
+      }),
     );
     const coords = { topic: 'bench.raw', partition: 0, offset: String(offset++) };
     return {
@@ -97,7 +105,10 @@ async function run(size: number, events: number): Promise<void> {
     for (let i = 0; i < n; i++) {
       const now = Date.now();
       const records = batch(size, now);
-      await decider.decideAndPersist('bench.raw', 0, records, String(offset - 1), now);
+      const decided = await decider.decideAndPersist('bench.raw', 0, records, String(offset - 1), now);
+      for (const d of decided.decisions as { outcome: string }[]) {
+        outcomes.set(d.outcome, (outcomes.get(d.outcome) ?? 0) + 1);
+      }
     }
   };
   await go(Math.max(3, Math.round(batches / 10))); // warm-up: JIT, prepared statements, caches
@@ -126,3 +137,10 @@ process.stdout.write(
 );
 for (const size of sizes) await run(size, eventsPerSize);
 await dataSource.destroy();
+process.stdout.write(`\noutcomes: ${JSON.stringify(Object.fromEntries(outcomes))}\n`);
+if ([...outcomes.keys()].some((o) => o !== 'unique' && o !== 'duplicate')) {
+  process.stderr.write(
+    'some records were not valid events: the figures above are not the batch transaction\n',
+  );
+  process.exitCode = 1;
+}
