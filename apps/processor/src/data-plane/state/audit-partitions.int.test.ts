@@ -100,7 +100,13 @@ describe('the audit partitioned by day, on real Postgres', () => {
         await db.query(`SELECT dedup_audit_ensure_partition((now() AT TIME ZONE 'UTC')::date - d)
                           FROM unnest(ARRAY[20, 15, 14, 13, 1]) AS d`);
         let offset = 0;
-        for (const daysAgo of [20, 15, 14.2, 13, 1, 0]) await insertAudit(db, 'p', offset++, daysAgo);
+        // Offset 2 is older than the cutoff (now − 14 days) but inside the day 14 days ago, whatever
+        // the time of day: half of today's elapsed fraction past 14 days. (A fixed 14.2 fell into the
+        // day 15 days ago in the first 4.8 hours after midnight UTC.)
+        const today = (Date.now() % 86_400_000) / 86_400_000;
+        for (const daysAgo of [20, 15, 14 + today / 2, 13, 1, 0]) {
+          await insertAudit(db, 'p', offset++, daysAgo);
+        }
         // Rows no day partition covers (a clock far off) land in the default partition: the old one
         // goes with retention too, the one from the future stays.
         await insertAudit(db, 'p', 101, 40);
