@@ -4,7 +4,6 @@ import {
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
-  type EachBatchHandler,
   type IHeaders,
   type LogEntry,
   type Producer,
@@ -12,7 +11,6 @@ import {
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
-import { installPipelinedFetch, withPipelinedFetch } from './kafkajs-pipelined-fetch';
 import { installRequestQueueTimerFix } from './kafkajs-request-queue';
 import { LastStableOffsetReader, type PartitionStableOffsets } from './last-stable-offsets';
 import { UNSTABLE_OFFSET_COMMIT, installStableOffsetFetch } from './stable-offset-fetch';
@@ -70,8 +68,6 @@ const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
 /** The key of the one non-transactional producer in `producers` (PROCESSING_GUARANTEE=at_least_once). */
 const AT_LEAST_ONCE_PRODUCER = '';
 const COMMIT_ATTEMPTS = 6;
-/** Partitions' batches handled at once (each in its own Kafka and Postgres transaction). */
-const PARTITIONS_CONSUMED_CONCURRENTLY = 4;
 const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 /**
@@ -142,8 +138,6 @@ export class KafkaAdapter {
     installStableOffsetFetch();
     // Idle connections do not wake the event loop every millisecond: see kafkajs-request-queue.ts.
     installRequestQueueTimerFix();
-    // A partition is fetched again as soon as its own batch is done: see kafkajs-pipelined-fetch.ts.
-    installPipelinedFetch();
     this.kafka = new Kafka({
       clientId: config.kafka.clientId,
       brokers: [...config.kafka.brokers],
@@ -263,53 +257,47 @@ export class KafkaAdapter {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
-    const eachBatch: EachBatchHandler = async (payload) => {
-      const { batch } = payload;
-      let processedUpTo: string | undefined;
-      const control: BatchControl = {
-        heartbeat: () => payload.heartbeat(),
-        markProcessed: (offset) => {
-          processedUpTo = offset;
-          payload.resolveOffset(offset);
-        },
-        isStale: () => payload.isStale(),
-        isRunning: () => payload.isRunning(),
-      };
-      // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
-      // one transaction's size, and the latency of its first record, stay bounded.
-      const { maxRecords } = this.config.kafka.batch;
-      for (let from = 0; from < batch.messages.length; from += maxRecords) {
-        if (from > 0) {
-          // The partition may have been revoked meanwhile: its new owner takes the rest.
-          if (!payload.isRunning() || payload.isStale()) return;
-          await payload.heartbeat();
-        }
-        const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
-          timestamp: Number(m.timestamp),
-        }));
-        await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-          control,
-        );
-        // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
-        // a later chunk's offset would skip this one's records.
-        if (processedUpTo !== records.at(-1)?.offset) return;
-      }
-    };
-    const concurrency = PARTITIONS_CONSUMED_CONCURRENTLY;
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      partitionsConsumedConcurrently: concurrency,
-      // With a linger every fetch returns within lingerMs, so a partition whose batch is done is
-      // asked for again soon whatever the others do: fetch it without waiting for them (ADR 0015).
-      // Without one, kafkajs's round (a long poll that returns at the first record) stays.
-      eachBatch:
-        this.config.kafka.batch.lingerMs > 0 ? withPipelinedFetch(eachBatch, { concurrency }) : eachBatch,
+      partitionsConsumedConcurrently: 4,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        let processedUpTo: string | undefined;
+        const control: BatchControl = {
+          heartbeat: () => payload.heartbeat(),
+          markProcessed: (offset) => {
+            processedUpTo = offset;
+            payload.resolveOffset(offset);
+          },
+          isStale: () => payload.isStale(),
+          isRunning: () => payload.isRunning(),
+        };
+        // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
+        // one transaction's size, and the latency of its first record, stay bounded.
+        const { maxRecords } = this.config.kafka.batch;
+        for (let from = 0; from < batch.messages.length; from += maxRecords) {
+          if (from > 0) {
+            // The partition may have been revoked meanwhile: its new owner takes the rest.
+            if (!payload.isRunning() || payload.isStale()) return;
+            await payload.heartbeat();
+          }
+          const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: Number(m.timestamp),
+          }));
+          await handler(
+            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+            control,
+          );
+          // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
+          // a later chunk's offset would skip this one's records.
+          if (processedUpTo !== records.at(-1)?.offset) return;
+        }
+      },
     });
   }
 
