@@ -51,6 +51,7 @@ import {
   ratios,
   stepTable,
   summarise,
+  usPerEvent,
   type ConfigName,
   type ConfigSummary,
   type StepResult,
@@ -922,11 +923,6 @@ async function main(): Promise<void> {
     of !== undefined && base !== undefined && base.capacity > 0 ? round2(of.capacity / base.capacity) : null;
   const at = (c: ConfigName, offered: number) => steps.find((s) => s.config === c && s.offered === offered);
   /** µs of CPU per decided (or forwarded) event of one process at a step; null when not measured. */
-  const usPerEvent = (step: StepResult | undefined, proc: string) => {
-    const rate = step?.sut_rate ?? step?.achieved ?? 0;
-    const cores = step?.cpu[proc];
-    return step === undefined || cores === undefined || rate <= 0 ? null : Math.round((cores / rate) * 1e6);
-  };
   const eo2k = at('exactly-once', 2_000);
   const eo5k = at('exactly-once', 5_000);
   const pt5k = at('passthrough', 5_000);

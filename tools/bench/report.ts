@@ -183,21 +183,28 @@ export function processorTable(steps: readonly StepResult[]): string {
  * CPU per event of each process at each step (cores / decided events per second), in µs, and the
  * processor's RSS: the per-event budget issue 16 sets (processor, Postgres, broker).
  */
+/**
+ * CPU µs per event a process (`sut`, `postgres`, `broker`, ...) spent at a step: its cores over the
+ * rate the processor decided (the achieved rate for the pass-through); null when unknown.
+ */
+export function usPerEvent(step: StepResult | undefined, proc: string): number | null {
+  if (step === undefined) return null;
+  const rate = step.sut_rate ?? step.achieved;
+  const cores = step.cpu[proc];
+  return cores === undefined || rate <= 0 ? null : Math.round((cores / rate) * 1e6);
+}
+
 export function perEventTable(steps: readonly StepResult[]): string {
-  const us = (cores: number | undefined, rate: number) =>
-    cores === undefined || rate <= 0 ? '–' : String(Math.round((cores / rate) * 1e6));
-  const rows = steps.map((s) => {
-    const rate = s.sut_rate ?? s.achieved;
-    return [
-      s.config,
-      formatRate(s.offered),
-      formatRate(rate),
-      us(s.cpu['sut'], rate),
-      us(s.cpu['postgres'], rate),
-      us(s.cpu['broker'], rate),
-      String(s.mem_mb['sut'] ?? '–'),
-    ];
-  });
+  const us = (s: StepResult, proc: string) => String(usPerEvent(s, proc) ?? '–');
+  const rows = steps.map((s) => [
+    s.config,
+    formatRate(s.offered),
+    formatRate(s.sut_rate ?? s.achieved),
+    us(s, 'sut'),
+    us(s, 'postgres'),
+    us(s, 'broker'),
+    String(s.mem_mb['sut'] ?? '–'),
+  ]);
   return markdownTable(
     [
       'config',
