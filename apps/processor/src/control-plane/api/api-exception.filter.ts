@@ -1,4 +1,4 @@
-import { Catch, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { API_ROUTES, matchRoute } from '@dedup/contracts';
 import type { Response } from 'express';
 import { JsonLogger } from '../../platform/logging/json-logger';
@@ -8,8 +8,8 @@ import { currentRequest } from '../../platform/http/request-context';
 
 /**
  * Every error of every HTTP call ends here (the one place errors become HTTP statuses): a JSON body
- * `{ statusCode, error, message, requestId }`, `Retry-After` on a 429, the stack of a 500 in the log
- * (never in the answer), and the action row of a logged call that has none yet (refused, rejected
+ * `{ statusCode, error, message, requestId }`, `Retry-After` on a 429, the stack of an unexpected 5xx
+ * in the log (never in the answer), and the action row of a logged call that has none yet (refused, rejected
  * or failed alike).
  */
 @Catch()
@@ -27,7 +27,16 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const response = host.switchToHttp().getResponse<Response>();
     const request = currentRequest();
     const { status, body, message } = errorResponse(exception, request?.requestId);
-    if (status >= 500) {
+    if (status >= 500 && exception instanceof HttpException) {
+      // A 5xx answered on purpose (the readiness probe's 503 while Kafka or Postgres is away): what
+      // it said, not a stack. A load balancer polls it every few seconds through an outage.
+      this.log.write('warn', 'request answered with a server-side status', {
+        request_id: request?.requestId,
+        route: request?.route?.id,
+        status,
+        response: exception.getResponse(),
+      });
+    } else if (status >= 500) {
       this.log.write('error', 'request failed', {
         request_id: request?.requestId,
         route: request?.route?.id,
