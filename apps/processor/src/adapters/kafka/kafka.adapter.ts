@@ -4,7 +4,6 @@ import {
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
-  type EachBatchPayload,
   type IHeaders,
   type LogEntry,
   type Producer,
@@ -258,144 +257,48 @@ export class KafkaAdapter {
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
-    const eachBatchBody = (payload: EachBatchPayload) => this.runBatchXp(handler, payload);
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: async (payload) => {
-        this.activeBatches++;
-        try {
-          await eachBatchBody(payload);
-        } finally {
-          this.activeBatches--;
-          this.maybeFlushGroup();
+        const { batch } = payload;
+        let processedUpTo: string | undefined;
+        const control: BatchControl = {
+          heartbeat: () => payload.heartbeat(),
+          markProcessed: (offset) => {
+            processedUpTo = offset;
+            payload.resolveOffset(offset);
+          },
+          isStale: () => payload.isStale(),
+          isRunning: () => payload.isRunning(),
+        };
+        // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
+        // one transaction's size, and the latency of its first record, stay bounded.
+        const { maxRecords } = this.config.kafka.batch;
+        for (let from = 0; from < batch.messages.length; from += maxRecords) {
+          if (from > 0) {
+            // The partition may have been revoked meanwhile: its new owner takes the rest.
+            if (!payload.isRunning() || payload.isStale()) return;
+            await payload.heartbeat();
+          }
+          const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
+            offset: m.offset,
+            key: m.key ?? null,
+            value: m.value ?? null,
+            headers: decodeHeaders(m.headers),
+            timestamp: Number(m.timestamp),
+          }));
+          await handler(
+            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+            control,
+          );
+          // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
+          // a later chunk's offset would skip this one's records.
+          if (processedUpTo !== records.at(-1)?.offset) return;
         }
       },
     });
-  }
-
-  // ---- XP prototype (ADR 0016): one transaction per round for the instance, UNSAFE (no group
-  // metadata in sendOffsets, no zombie fencing): measurement only.
-  private readonly xp = process.env['XP_GROUP_COMMIT'] === '1';
-  private activeBatches = 0;
-  private groupQueue: {
-    input: { topic: string; partition: number; nextOffset: string };
-    outputs: readonly OutputRecord[];
-    resolve: () => void;
-    reject: (e: unknown) => void;
-  }[] = [];
-  private groupRunning = false;
-  private groupTimer: NodeJS.Timeout | undefined;
-
-  private groupCommit(
-    input: { topic: string; partition: number; nextOffset: string },
-    outputs: readonly OutputRecord[],
-  ): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.groupQueue.push({ input, outputs, resolve, reject });
-      this.maybeFlushGroup();
-    });
-  }
-
-  private maybeFlushGroup(): void {
-    if (this.groupRunning || this.groupQueue.length === 0) return;
-    if (this.groupQueue.length < this.activeBatches) {
-      this.groupTimer ??= setTimeout(() => {
-        this.groupTimer = undefined;
-        this.flushGroup();
-      }, 50);
-      return;
-    }
-    this.flushGroup();
-  }
-
-  private flushGroup(): void {
-    if (this.groupRunning || this.groupQueue.length === 0) return;
-    if (this.groupTimer !== undefined) clearTimeout(this.groupTimer);
-    this.groupTimer = undefined;
-    const items = this.groupQueue;
-    this.groupQueue = [];
-    this.groupRunning = true;
-    const id = `${this.config.kafka.groupId}.xp-instance`;
-    void (async () => {
-      try {
-        const producer = await this.producerFor(id);
-        const txn = await producer.transaction();
-        try {
-          const outputs = items.flatMap((i) => i.outputs);
-          for (const chunk of requestChunks(outputs))
-            await txn.sendBatch({ topicMessages: topicMessages(chunk) });
-          const byTopic = new Map<string, { partition: number; offset: string }[]>();
-          for (const i of items) {
-            let l = byTopic.get(i.input.topic);
-            if (l === undefined) byTopic.set(i.input.topic, (l = []));
-            l.push({ partition: i.input.partition, offset: i.input.nextOffset });
-          }
-          await retryOn(CONCURRENT_TRANSACTIONS, () =>
-            txn.sendOffsets({
-              consumerGroupId: this.config.kafka.groupId,
-              topics: [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
-            }),
-          );
-          await txn.commit();
-        } catch (error) {
-          try {
-            await txn.abort();
-          } catch {
-            await this.discardProducer(id);
-          }
-          throw error;
-        }
-        this.emit({ kind: 'transaction-committed' });
-        for (const i of items) i.resolve();
-      } catch (error) {
-        for (const i of items) i.reject(error);
-      } finally {
-        this.groupRunning = false;
-        this.maybeFlushGroup();
-      }
-    })();
-  }
-
-  private async runBatchXp(handler: BatchHandler, payload: EachBatchPayload): Promise<void> {
-    {
-      const { batch } = payload;
-      let processedUpTo: string | undefined;
-      const control: BatchControl = {
-        heartbeat: () => payload.heartbeat(),
-        markProcessed: (offset) => {
-          processedUpTo = offset;
-          payload.resolveOffset(offset);
-        },
-        isStale: () => payload.isStale(),
-        isRunning: () => payload.isRunning(),
-      };
-      // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
-      // one transaction's size, and the latency of its first record, stay bounded.
-      const { maxRecords } = this.config.kafka.batch;
-      for (let from = 0; from < batch.messages.length; from += maxRecords) {
-        if (from > 0) {
-          // The partition may have been revoked meanwhile: its new owner takes the rest.
-          if (!payload.isRunning() || payload.isStale()) return;
-          await payload.heartbeat();
-        }
-        const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
-          offset: m.offset,
-          key: m.key ?? null,
-          value: m.value ?? null,
-          headers: decodeHeaders(m.headers),
-          timestamp: Number(m.timestamp),
-        }));
-        await handler(
-          { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-          control,
-        );
-        // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
-        // a later chunk's offset would skip this one's records.
-        if (processedUpTo !== records.at(-1)?.offset) return;
-      }
-    }
   }
 
   /** Called when the group starts rebalancing (this member's partitions are about to change). */
@@ -428,8 +331,7 @@ export class KafkaAdapter {
    * commit whose markers the group coordinator is still applying is waited for, not missed.
    */
   async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
-    if (this.config.kafka.guarantee === 'at_least_once' || this.xp)
-      return this.committedOffset(topic, partition);
+    if (this.config.kafka.guarantee === 'at_least_once') return this.committedOffset(topic, partition);
     const id = this.transactionalId(topic, partition);
     this.fencedIds.delete(id);
     await this.discardProducer(id);
@@ -452,10 +354,6 @@ export class KafkaAdapter {
   ): Promise<CommitResult> {
     if (this.config.kafka.guarantee === 'at_least_once')
       return this.publishThenCommit(input, outputs, onRetry);
-    if (this.xp) {
-      await this.groupCommit(input, outputs);
-      return 'committed';
-    }
     const id = this.transactionalId(input.topic, input.partition);
     let lastError: unknown;
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
