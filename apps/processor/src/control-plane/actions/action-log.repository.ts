@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ActionListQuery, ActionResult, OperatorAction, Role } from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
+import { pgJson, pgText } from '../../adapters/postgres/pg-text';
 
 /** One row of the operator action log, as written. */
 export interface ActionEntry {
@@ -49,7 +50,11 @@ interface ActionRow {
 export class ActionLogRepository {
   constructor(@Inject(DataSource) private readonly dataSource: DataSource) {}
 
-  /** Inside `manager`'s transaction when given (the change and its row commit together). */
+  /**
+   * Inside `manager`'s transaction when given (the change and its row commit together). Text is
+   * stored through pgText: a call's input or error may hold U+0000, which text and jsonb refuse, and
+   * a logged call must get its row all the same.
+   */
   async insert(entry: ActionEntry, manager?: EntityManager): Promise<void> {
     await (manager ?? this.dataSource.manager).query(
       `INSERT INTO operator_action (pipeline, actor, actor_name, actor_kind, role, action, method, path, target,
@@ -58,19 +63,19 @@ export class ActionLogRepository {
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
       [
         entry.pipeline,
-        entry.actor,
-        entry.actorName,
+        pgText(entry.actor),
+        pgText(entry.actorName),
         entry.actorKind,
         entry.role,
-        entry.action,
+        pgText(entry.action),
         entry.method,
-        entry.path,
-        entry.target,
-        JSON.stringify(entry.details),
+        pgText(entry.path),
+        pgText(entry.target),
+        JSON.stringify(pgJson(entry.details)),
         entry.dryRun,
         entry.result,
         entry.statusCode,
-        entry.error,
+        pgText(entry.error),
         entry.requestId,
         entry.traceId,
         entry.remoteAddress,
