@@ -21,7 +21,15 @@ const offset = z
   .string()
   .regex(/^\d{1,19}$/, 'an offset: a non-negative whole number, as a string')
   .or(z.number().int().nonnegative().transform(String));
-const instant = z.iso.datetime({ offset: true, message: 'an ISO-8601 date-time, e.g. 2026-12-01T00:00:00Z' });
+/**
+ * A record time. Kafka's timestamps count milliseconds from 1970 and a negative one asks the broker
+ * for something else (-1 latest, -2 earliest; kafkajs sends older ones in a version the broker
+ * refuses), so an earlier instant is refused here. The format caps the year at 9999, which Kafka
+ * resolves as "no record at or after it": the end of the log.
+ */
+const instant = z.iso
+  .datetime({ offset: true, message: 'an ISO-8601 date-time, e.g. 2026-12-01T00:00:00Z' })
+  .refine((at) => Date.parse(at) >= 0, 'at or after 1970-01-01T00:00:00Z, where Kafka record times start');
 
 /** By record timestamp: from the first record at or after `from` to the last one before `to`. */
 const timeRange = z.object({
