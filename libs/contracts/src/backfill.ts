@@ -11,12 +11,24 @@ export type BackfillStatus = (typeof BACKFILL_STATUSES)[number];
 /** Statuses a job never leaves. */
 export const BACKFILL_FINAL_STATUSES: readonly BackfillStatus[] = ['completed', 'cancelled', 'failed'];
 
-/** Kafka's own rule for topic names. */
+/** Kafka refuses a longer topic name (and a broker's log directory name is built from it). */
+export const KAFKA_TOPIC_NAME_MAX = 249;
+
+/**
+ * Kafka's own rule for topic names, checked at the request: a name the broker refuses would be
+ * accepted here and fail the job later. Internal topics (`__consumer_offsets`,
+ * `__transaction_state`) are the broker's: a backfill neither reads nor writes them.
+ */
 const topicName = z
   .string()
   .min(1)
-  .max(249)
-  .regex(/^[a-zA-Z0-9._-]+$/, 'a Kafka topic name: letters, digits, . _ - (max 249)');
+  .max(KAFKA_TOPIC_NAME_MAX)
+  .regex(/^[a-zA-Z0-9._-]+$/, 'a Kafka topic name: letters, digits, . _ - (max 249)')
+  .refine((name) => name !== '.' && name !== '..', 'a Kafka topic name cannot be "." or ".."')
+  .refine(
+    (name) => !name.startsWith('__'),
+    'a name starting with "__" is a Kafka internal topic (__consumer_offsets, __transaction_state)',
+  );
 const offset = z
   .string()
   .regex(/^\d{1,19}$/, 'an offset: a non-negative whole number, as a string')
@@ -50,21 +62,50 @@ export const backfillRangeSchema = z.discriminatedUnion('kind', [timeRange, offs
 export type BackfillRange = z.infer<typeof backfillRangeSchema>;
 
 /** `POST /api/backfills` (and `POST /api/backfills/preview`, which creates nothing). */
-export const createBackfillRequestSchema = z.strictObject({
-  /** Omitted: the pipeline's input topic. */
-  sourceTopic: topicName.optional(),
-  /** Where the backfill's unique events go; created like the source when missing. */
-  targetTopic: topicName,
-  /** Omitted: the live pipeline's duplicates and late topics (the records say which job sent them). */
-  duplicatesTopic: topicName.optional(),
-  lateTopic: topicName.optional(),
-  range: backfillRangeSchema,
-  /** Rate limit, per processor instance, so the live pipeline keeps its SLO. */
-  maxEventsPerSecond: z.number().int().min(1).max(1_000_000).optional(),
-  /** Why: written to the operator action log with the job. */
-  reason: z.string().max(500).optional(),
-});
+export const createBackfillRequestSchema = z
+  .strictObject({
+    /** Omitted: the pipeline's input topic. */
+    sourceTopic: topicName.optional(),
+    /** Where the backfill's unique events go; created like the source when missing. */
+    targetTopic: topicName,
+    /** Omitted: `<targetTopic>.duplicates` and `<targetTopic>.late`, the job's own (backfillSideTopics). */
+    duplicatesTopic: topicName.optional(),
+    lateTopic: topicName.optional(),
+    range: backfillRangeSchema,
+    /** Rate limit, per processor instance, so the live pipeline keeps its SLO. */
+    maxEventsPerSecond: z.number().int().min(1).max(1_000_000).optional(),
+    /** Why: written to the operator action log with the job. */
+    reason: z.string().max(500).optional(),
+  })
+  .superRefine((request, ctx) => {
+    // The topics named after the target must be legal Kafka names too: a long target makes them too long.
+    const { duplicatesTopic, lateTopic } = backfillSideTopics(request);
+    for (const [field, derived, given] of [
+      ['duplicatesTopic', duplicatesTopic, request.duplicatesTopic],
+      ['lateTopic', lateTopic, request.lateTopic],
+    ] as const) {
+      if (given === undefined && derived.length > KAFKA_TOPIC_NAME_MAX) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['targetTopic'],
+          message: `too long for the ${field} named after it (${derived.length} characters, Kafka allows ${KAFKA_TOPIC_NAME_MAX}): shorten it or name ${field}`,
+        });
+      }
+    }
+  });
 export type CreateBackfillRequest = z.input<typeof createBackfillRequestSchema>;
+
+/** A backfill's duplicates and late topics: the ones it names, else topics of its own beside its target. */
+export function backfillSideTopics(request: {
+  readonly targetTopic: string;
+  readonly duplicatesTopic?: string | undefined;
+  readonly lateTopic?: string | undefined;
+}): { duplicatesTopic: string; lateTopic: string } {
+  return {
+    duplicatesTopic: request.duplicatesTopic ?? `${request.targetTopic}.duplicates`,
+    lateTopic: request.lateTopic ?? `${request.targetTopic}.late`,
+  };
+}
 
 export const backfillPartitionSchema = z.object({
   partition: z.number().int(),

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   BACKFILL_STATUSES,
+  backfillSideTopics,
   type BackfillAction,
   type BackfillJob,
   type BackfillStatus,
@@ -339,8 +340,7 @@ export class BackfillService {
     const sourceTopic = request.sourceTopic ?? topics.input;
     // A backfill's duplicates and late records go to topics of its own, beside its target: the live
     // duplicates and late topics feed the live pipeline's alerts and consumers (issue 14).
-    const duplicatesTopic = request.duplicatesTopic ?? `${request.targetTopic}.duplicates`;
-    const lateTopic = request.lateTopic ?? `${request.targetTopic}.late`;
+    const { duplicatesTopic, lateTopic } = backfillSideTopics(request);
     const written = [
       ['targetTopic', request.targetTopic],
       ['duplicatesTopic', duplicatesTopic],
