@@ -119,25 +119,26 @@ export const dlqRecordSchema = dlqRecordSummarySchema.extend({
 });
 export type DlqRecord = z.infer<typeof dlqRecordSchema>;
 
+const dlqFilterSchema = dlqListQuerySchema.pick({
+  status: true,
+  fingerprint: true,
+  errorType: true,
+  sourceTopic: true,
+  sourcePartition: true,
+  from: true,
+  to: true,
+  q: true,
+});
+
+/** Listed records, or every record matching a filter (a group is `{ fingerprint }`). */
+const selectionOf = <F extends z.ZodType>(filter: F) =>
+  z.union([z.strictObject({ ids: z.array(id).min(1).max(1_000) }), z.strictObject({ filter })]);
+
 /**
  * What a DLQ action applies to: listed records, or every record matching a filter (a group is
  * `{ fingerprint }`). Only records in a status the action allows are touched.
  */
-export const dlqSelectionSchema = z.union([
-  z.strictObject({ ids: z.array(id).min(1).max(1_000) }),
-  z.strictObject({
-    filter: dlqListQuerySchema.pick({
-      status: true,
-      fingerprint: true,
-      errorType: true,
-      sourceTopic: true,
-      sourcePartition: true,
-      from: true,
-      to: true,
-      q: true,
-    }),
-  }),
-]);
+export const dlqSelectionSchema = selectionOf(dlqFilterSchema);
 export type DlqSelection = z.input<typeof dlqSelectionSchema>;
 /** A selection after validation (what the server works with). */
 export type DlqSelectionValue = z.output<typeof dlqSelectionSchema>;
@@ -174,9 +175,33 @@ export type ReplayStatus = (typeof REPLAY_STATUSES)[number];
 export const REPLAY_ACTIONS = ['pause', 'resume', 'cancel'] as const;
 export type ReplayAction = (typeof REPLAY_ACTIONS)[number];
 
-/** `POST /api/dlq/replays/preview`: a dry run. Open (and, listed by id, quarantined) records only. */
+/** The statuses a replay takes records from (its ReplayRepository): no other can be replayed. */
+export const REPLAYABLE_DLQ_STATUSES = ['open', 'quarantined'] as const satisfies readonly DlqStatus[];
+
+export function isReplayableDlqStatus(status: DlqStatus): boolean {
+  return (REPLAYABLE_DLQ_STATUSES as readonly DlqStatus[]).includes(status);
+}
+
+/**
+ * A replay's selection: a filter's status must be one a replay takes (omitted: open), or the
+ * preview would select records the replay cannot act on. A refinement, not a narrower enum: inside
+ * the union its message reaches the caller, where a failed enum would read "Invalid input".
+ */
+const replaySelectionSchema = selectionOf(
+  dlqFilterSchema.extend({
+    status: z
+      .enum(DLQ_STATUSES)
+      .refine(
+        isReplayableDlqStatus,
+        `a replay takes ${REPLAYABLE_DLQ_STATUSES.join(' or ')} records only: leave status out (open) or choose ${REPLAYABLE_DLQ_STATUSES.join(' or ')}`,
+      )
+      .optional(),
+  }),
+);
+
+/** `POST /api/dlq/replays/preview`: a dry run. Open or quarantined records only. */
 export const replayPreviewRequestSchema = z.strictObject({
-  selection: dlqSelectionSchema,
+  selection: replaySelectionSchema,
   /** Records per second per processor instance; omitted: REPLAY_DEFAULT_RATE. */
   maxPerSecond: z.number().int().min(1).max(100_000).optional(),
   reason: z.string().trim().max(500).optional(),

@@ -1,4 +1,5 @@
 import {
+  isReplayableDlqStatus,
   replayPreviewRequestSchema,
   type DlqGroup,
   type DlqSelection,
@@ -18,11 +19,9 @@ import { groupSelection, recordsText } from './dlq-view';
  * confirmation, and a run's progress, ETA, actions and outcome summary. No React, no fetch, no clock.
  */
 
-/** Statuses the processor replays from (its ReplayRepository); other rows offer no replay. */
-export const REPLAYABLE_STATUSES: readonly DlqStatus[] = ['open', 'quarantined'];
-
+/** Statuses the processor replays from (the contract's); other rows offer no replay. */
 export function isReplayable(status: DlqStatus): boolean {
-  return REPLAYABLE_STATUSES.includes(status);
+  return isReplayableDlqStatus(status);
 }
 
 // ---- Selection and preview ----

@@ -1,5 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { DlqRecordSummary, DlqSelectionValue, ReplayRun, ReplayStatus } from '@dedup/contracts';
+import {
+  REPLAYABLE_DLQ_STATUSES,
+  type DlqRecordSummary,
+  type DlqSelectionValue,
+  type ReplayRun,
+  type ReplayStatus,
+} from '@dedup/contracts';
 import { DataSource, type EntityManager } from 'typeorm';
 import { SUMMARY_COLUMNS, toSummary, whereOf, type DlqFilter, type SummaryRow } from '../dlq/dlq.repository';
 
@@ -67,8 +73,8 @@ const RUN_SELECT = `
              count(*) FILTER (WHERE i.outcome = 'failed') AS failed_n
         FROM dlq_replay_item i WHERE i.run_id = r.id) p`;
 
-/** Where the selected records may come from: open ones, and quarantined ones only when named. */
-const SELECTABLE_BY_ID = ['open', 'quarantined'];
+/** Where records listed by id may come from. */
+const SELECTABLE_BY_ID: string[] = [...REPLAYABLE_DLQ_STATUSES];
 
 /**
  * DLQ replay runs and their items (docs/adr/0009, migration 1764000000008). Every method that
@@ -323,8 +329,8 @@ function selectionWhere(
     };
   }
   const filter: DlqFilter = selection.filter;
-  const status = filter.status === 'quarantined' ? 'quarantined' : 'open';
-  return whereOf(pipeline, { ...filter, status });
+  // The contract refuses a status a replay cannot take (replayPreviewRequestSchema): none is replaced.
+  return whereOf(pipeline, { ...filter, status: filter.status ?? 'open' });
 }
 
 function toRun(r: RunRow): ReplayRun {

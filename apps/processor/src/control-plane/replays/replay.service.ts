@@ -166,7 +166,7 @@ export class ReplayService {
   private async describe(selection: DlqSelectionValue): Promise<string> {
     if ('ids' in selection) return 'listed by id (open or quarantined)';
     const f = selection.filter;
-    const parts: string[] = [f.status === 'quarantined' ? 'quarantined' : 'open'];
+    const parts: string[] = [f.status ?? 'open'];
     if (f.fingerprint !== undefined) {
       const cause = await this.dlq.causeOf(this.pipeline, f.fingerprint);
       parts.push(`of cause "${cause ?? f.fingerprint}"`);
