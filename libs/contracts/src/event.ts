@@ -13,7 +13,12 @@ export const eventTimeSchema = z.union([
  * not rejected and the field travels to the output unchanged.
  */
 export const inputEventSchema = z.looseObject({
-  event_id: z.string().min(1, 'event_id must be a non-empty string').max(256, 'event_id is longer than 256'),
+  event_id: z
+    .string()
+    .min(1, 'event_id must be a non-empty string')
+    .max(256, 'event_id is longer than 256')
+    // Postgres text cannot hold U+0000: such an id could be neither claimed nor audited.
+    .refine((id) => !id.includes('\u0000'), 'event_id must not contain U+0000 (NUL)'),
   event_type: z.string().min(1, 'event_type must be a non-empty string'),
   event_time: eventTimeSchema,
   source: z.string().optional(),
@@ -44,6 +49,11 @@ export const DEDUP_HEADERS = {
   approximate: 'dedup-approximate',
   pipeline: 'dedup-pipeline',
   pipelineVersion: 'dedup-pipeline-version',
+  /**
+   * On a DLQ record too large to forward whole: the original's size in bytes (key, value and
+   * headers). It is sent without its value and its own headers; the DLQ table in Postgres keeps all.
+   */
+  originalBytes: 'dedup-original-bytes',
   /** On a DLQ record a replay run sent back through the pipeline (docs/adr/0009): its DLQ record id, */
   replayOf: 'dedup-replay-of',
   /** ... the replay run, */

@@ -36,10 +36,22 @@ describe('parseRecord', () => {
     ['schema_violation', bytes(JSON.stringify({ ...valid, event_time: 'yesterday' }))],
     ['schema_violation', bytes('[1,2]')],
     ['payload_too_large', bytes(JSON.stringify({ ...valid, payload: 'x'.repeat(2000) }))],
+    ['schema_violation', bytes(JSON.stringify({ ...valid, event_id: 'a\u0000b' }))],
   ] as const)('rejects %s', (errorType, value) => {
     const parsed = parseRecord(value, coords, options);
     expect(parsed).toMatchObject({ kind: 'invalid', errorType, coords });
     if (parsed.kind === 'invalid') expect(parsed.reason.length).toBeGreaterThan(0);
+  });
+
+  it('refuses a record whose value, key and headers (otherBytes) would not fit an output record', () => {
+    const value = bytes(JSON.stringify({ ...valid, payload: 'x'.repeat(500) }));
+    const limits = { ...options, maxRecordBytes: 800 };
+    expect(parseRecord(value, coords, { ...limits, otherBytes: 800 - value.byteLength }).kind).toBe('valid');
+    const parsed = parseRecord(value, coords, { ...limits, otherBytes: 801 - value.byteLength });
+    expect(parsed).toMatchObject({ kind: 'invalid', errorType: 'payload_too_large' });
+    if (parsed.kind === 'invalid') expect(parsed.reason).toMatch(/800-byte limit of an output record/);
+    // Without maxRecordBytes only the value counts.
+    expect(parseRecord(value, coords, { ...options, otherBytes: 10_000 }).kind).toBe('valid');
   });
 
   describe('event time in the future', () => {

@@ -49,6 +49,14 @@ export interface ParseOptions {
   /** Records larger than this are poison: a dedup operator must not buffer unbounded payloads. */
   readonly maxPayloadBytes: number;
   /**
+   * The largest record the processor can forward (the output topics' limit), and what a record takes
+   * besides its value (`otherBytes`: its key, its headers, and room for the headers the processor
+   * adds). A record whose value and other bytes exceed it is poison too: its output would be refused
+   * by the broker. Unset: no such check.
+   */
+  readonly maxRecordBytes?: number;
+  readonly otherBytes?: number;
+  /**
    * Wall-clock ms of the processor. When given, an event more than `maxFutureSkewMs` ahead of it is
    * invalid (`event_time_in_future`): one event from a broken clock would otherwise push the watermark
    * ahead and turn every honest event late.
@@ -82,6 +90,14 @@ export function parseRecord(
     return invalid(
       'payload_too_large',
       `record is ${value.byteLength} bytes, above the limit of ${options.maxPayloadBytes}`,
+    );
+  }
+  const otherBytes = options.otherBytes ?? 0;
+  if (options.maxRecordBytes !== undefined && value.byteLength + otherBytes > options.maxRecordBytes) {
+    return invalid(
+      'payload_too_large',
+      `record is ${value.byteLength} bytes and ${otherBytes} more with its key and headers, above the ` +
+        `${options.maxRecordBytes}-byte limit of an output record`,
     );
   }
   let text: string;

@@ -22,7 +22,7 @@ import { DedupRepository, coordKey, type RawRecord } from '../dedup.repository';
 import { RecordTrace } from '../../platform/telemetry/record-tracing';
 import { BatchDecider, fingerprint, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
-import { toOutputRecord } from './output-records';
+import { keyAndHeaderBytes, OUTPUT_HEADROOM_BYTES, toOutputRecord } from './output-records';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
 
 /**
@@ -118,6 +118,8 @@ export class PipelineService {
         source,
         parsed: parseRecord(source.value, coords, {
           maxPayloadBytes: this.config.limits.maxPayloadBytes,
+          maxRecordBytes: this.config.limits.maxOutputRecordBytes,
+          otherBytes: keyAndHeaderBytes(source) + OUTPUT_HEADROOM_BYTES,
           now,
           maxFutureSkewMs: semantics.maxFutureSkewMs,
         }),

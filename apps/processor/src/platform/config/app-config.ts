@@ -35,6 +35,7 @@ const envSchema = z.object({
   DATABASE_URL: z.url().default('postgres://postgres:password@127.0.0.1:5432/dedup'),
   DATABASE_POOL_SIZE: int(10),
   MAX_PAYLOAD_BYTES: int(1_048_576),
+  MAX_OUTPUT_RECORD_BYTES: int(1_048_576),
   KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),
   /**
    * exactly_once (default): outputs and input offsets in one Kafka transaction per batch.
@@ -120,7 +121,11 @@ export interface AppConfig {
     readonly poolSize: number;
     readonly idleInTransactionTimeoutMs: number;
   };
-  readonly limits: { readonly maxPayloadBytes: number };
+  readonly limits: {
+    readonly maxPayloadBytes: number;
+    /** The largest record the output topics take (their max.message.bytes): see output-records.ts. */
+    readonly maxOutputRecordBytes: number;
+  };
   /** Keys, window, watermark and lateness rules (docs/semantics.md). */
   readonly semantics: PipelineSemantics;
   /** The Bloom filter layout when `semantics.approximate` is set (docs/adr/0005), else null. */
@@ -182,7 +187,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       poolSize: e.DATABASE_POOL_SIZE,
       idleInTransactionTimeoutMs: e.DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS,
     },
-    limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES },
+    limits: { maxPayloadBytes: e.MAX_PAYLOAD_BYTES, maxOutputRecordBytes: e.MAX_OUTPUT_RECORD_BYTES },
     semantics,
     approximate,
     audit: { retentionDays: e.AUDIT_RETENTION_DAYS },
