@@ -62,12 +62,18 @@ export type KafkaEvent =
    * another owner initialised its transactional id, or the broker aborted a transaction that outlived
    * its timeout. Reported once per fencing; the batch then fails with PartitionFencedError.
    */
-  | { readonly kind: 'producer-fenced'; readonly topic: string; readonly partition: number };
+  | { readonly kind: 'producer-fenced'; readonly topic: string; readonly partition: number }
+  /** The consumer stopped on an error kafkajs does not retry; a new one starts after a backoff. */
+  | { readonly kind: 'consumer-crashed' };
 
 const CONCURRENT_TRANSACTIONS = 'CONCURRENT_TRANSACTIONS';
 /** The key of the one non-transactional producer in `producers` (PROCESSING_GUARANTEE=at_least_once). */
 const AT_LEAST_ONCE_PRODUCER = '';
 const COMMIT_ATTEMPTS = 6;
+/** A new consumer after a crash kafkajs gives up on: 1 s, doubling to at most a minute... */
+const CONSUMER_RESTART_MAX_MS = 60_000;
+/** ...counted from 1 again once the last crash is this old. */
+const CRASH_MEMORY_MS = 10 * 60_000;
 const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
 
 /**
@@ -128,6 +134,13 @@ export class KafkaAdapter {
   private readonly stableOffsets: LastStableOffsetReader;
   /** Transactional ids fenced in a generation: not re-initialised until the next assignment. */
   private readonly fencedIds = new Map<string, number>();
+  /**
+   * The last crash kafkajs did not recover from: its error while no new consumer has joined yet (null
+   * once one has), and how many came in a row (the restart's backoff).
+   */
+  private crashed: { error: string | null; at: number; attempt: number } | undefined;
+  private restartTimer: NodeJS.Timeout | undefined;
+  private stopping = false;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -166,6 +179,40 @@ export class KafkaAdapter {
       topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor: -1 })),
     });
     this.log.write('info', 'created topics', { topics: missing, partitions });
+  }
+
+  /**
+   * Per partition this member was last assigned (kept through a consumer crash: its lag is what
+   * shows the stall), the records after the group's committed offset.
+   */
+  async assignedLag(): Promise<{ topic: string; partition: number; lag: number }[]> {
+    const byTopic = new Map<string, Set<number>>();
+    for (const key of this.assigned) {
+      const at = key.lastIndexOf('/');
+      const topic = key.slice(0, at);
+      let set = byTopic.get(topic);
+      if (set === undefined) byTopic.set(topic, (set = new Set()));
+      set.add(Number(key.slice(at + 1)));
+    }
+    if (byTopic.size === 0) return [];
+    await this.connectAdmin();
+    const out: { topic: string; partition: number; lag: number }[] = [];
+    for (const [topic, partitions] of byTopic) {
+      const [ends, committed] = await Promise.all([
+        this.admin.fetchTopicOffsets(topic),
+        retryOn(UNSTABLE_OFFSET_COMMIT, () =>
+          this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] }),
+        ),
+      ]);
+      const positions = new Map((committed[0]?.partitions ?? []).map((p) => [p.partition, p.offset]));
+      for (const end of ends) {
+        if (!partitions.has(end.partition)) continue;
+        const position = positions.get(end.partition);
+        const from = position === undefined || position === '-1' ? BigInt(end.low) : BigInt(position);
+        out.push({ topic, partition: end.partition, lag: Number(BigInt(end.high) - from) });
+      }
+    }
+    return out;
   }
 
   /** Low and high offsets of every partition of `topic`; null when the topic does not exist. */
@@ -229,6 +276,33 @@ export class KafkaAdapter {
   }
 
   async start(handler: BatchHandler): Promise<void> {
+    this.stopping = false;
+    await this.runConsumer(handler);
+  }
+
+  /**
+   * Why the consumer is not consuming, from a crash kafkajs does not recover from until the consumer
+   * started in its place has joined the group; null when it is consuming (readiness reports it).
+   */
+  get consumerFailure(): string | null {
+    return this.crashed?.error ?? null;
+  }
+
+  /** Starts a new consumer after `delayMs`, and again, backing off, while it cannot start. */
+  private scheduleRestart(handler: BatchHandler, attempt: number, delayMs: number): void {
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = undefined;
+      if (this.stopping) return;
+      this.runConsumer(handler).catch((error: unknown) => {
+        const next = attempt + 1;
+        this.crashed = { error: String(error), at: Date.now(), attempt: next };
+        this.log.write('error', 'could not start a new consumer', { error: String(error), attempt: next });
+        this.scheduleRestart(handler, next, Math.min(CONSUMER_RESTART_MAX_MS, 1_000 * 2 ** (next - 1)));
+      });
+    }, delayMs);
+  }
+
+  private async runConsumer(handler: BatchHandler): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.config.kafka.groupId,
       readUncommitted: false,
@@ -243,6 +317,7 @@ export class KafkaAdapter {
     });
     this.consumer = consumer;
     consumer.on(consumer.events.GROUP_JOIN, (event) => {
+      if (this.crashed !== undefined) this.crashed = { ...this.crashed, error: null };
       this.generation++;
       this.assigned = new Set(
         Object.entries(event.payload.memberAssignment).flatMap(([topic, partitions]) =>
@@ -254,6 +329,26 @@ export class KafkaAdapter {
     consumer.on(consumer.events.REBALANCING, () => {
       this.assigned = new Set();
       for (const listener of this.rebalanceListeners) listener();
+    });
+    consumer.on(consumer.events.CRASH, (event) => {
+      if (event.payload.restart || this.consumer !== consumer || this.stopping) return;
+      // kafkajs restarts its consumer after a retriable error, and gives up for good on one it deems
+      // not retriable (a broker's MESSAGE_TOO_LARGE or an authorization failure, say): the process
+      // would run on, consuming nothing. Start a new consumer after a backoff instead; until it has
+      // joined, readiness says why it is not consuming.
+      const error = String(event.payload.error);
+      const recent = this.crashed !== undefined && Date.now() - this.crashed.at < CRASH_MEMORY_MS;
+      const attempt = recent ? (this.crashed?.attempt ?? 0) + 1 : 1;
+      const delayMs = Math.min(CONSUMER_RESTART_MAX_MS, 1_000 * 2 ** (attempt - 1));
+      // The assignment stays as it was until the new consumer joins: its lag is what shows the stall.
+      this.crashed = { error, at: Date.now(), attempt };
+      this.log.write('error', 'the consumer stopped on an error kafkajs does not retry; starting a new one', {
+        error,
+        attempt,
+        delay_ms: delayMs,
+      });
+      this.emit({ kind: 'consumer-crashed' });
+      this.scheduleRestart(handler, attempt, delayMs);
     });
     await consumer.connect();
     await consumer.subscribe({ topics: [this.config.topics.input], fromBeginning: true });
@@ -495,6 +590,9 @@ export class KafkaAdapter {
   }
 
   async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer !== undefined) clearTimeout(this.restartTimer);
+    this.restartTimer = undefined;
     // consumer.disconnect waits for the in-flight eachBatch to finish before leaving the group.
     await this.consumer?.disconnect();
     this.consumer = undefined;

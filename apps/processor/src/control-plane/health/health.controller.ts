@@ -42,7 +42,11 @@ export class HealthController {
     const checks: Record<string, string> = {
       kafka: kafka.status === 'fulfilled' ? 'ok' : String(kafka.reason),
       postgres: postgres.status === 'fulfilled' ? 'ok' : String(postgres.reason),
-      pipeline: this.pipeline.isRunning ? 'ok' : 'not consuming',
+      pipeline: !this.pipeline.isRunning
+        ? 'not consuming'
+        : this.pipeline.consumerFailure !== null
+          ? `not consuming: the consumer stopped on ${this.pipeline.consumerFailure}; a new one is starting`
+          : 'ok',
     };
     if (Object.values(checks).some((v) => v !== 'ok')) {
       throw new ServiceUnavailableException({ status: 'not_ready', checks });

@@ -43,6 +43,9 @@ interface BatchRecord {
   readonly trace: RecordTrace;
 }
 
+/** How often the consumer lag is read from the broker (besides each committed batch). */
+const LAG_REFRESH_MS = 15_000;
+
 /**
  * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once";
  * docs/adr/0003): parse → ONE Postgres transaction (BatchDecider: recorded decisions of re-delivered
@@ -53,6 +56,7 @@ interface BatchRecord {
 export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
+  private lagTimer: NodeJS.Timeout | undefined;
   /** Per partition, the assignment generation whose first batch has been fenced. */
   private readonly fenced = new Map<string, number>();
 
@@ -70,6 +74,21 @@ export class PipelineService {
 
   get isRunning(): boolean {
     return this.running;
+  }
+
+  private async refreshLag(): Promise<void> {
+    try {
+      for (const p of await this.kafka.assignedLag())
+        this.metrics.setConsumerLag(p.topic, p.partition, p.lag);
+    } catch (error) {
+      // The broker is away: the next refresh, or the next batch, sets it.
+      this.log.write('debug', 'could not refresh the consumer lag', { error: String(error) });
+    }
+  }
+
+  /** Why the Kafka consumer is not consuming (a crash it is being restarted from), or null. */
+  get consumerFailure(): string | null {
+    return this.kafka.consumerFailure;
   }
 
   async start(gate?: BatchGate): Promise<void> {
@@ -92,11 +111,17 @@ export class PipelineService {
         : gate(batch, control, (gated) => this.handleBatch(gated, control)),
     );
     this.running = true;
+    // A batch sets its partition's lag as it commits; this also sets it when none commits (a stalled
+    // or crashed consumer), from the broker's end offsets and the group's committed ones.
+    this.lagTimer = setInterval(() => void this.refreshLag(), LAG_REFRESH_MS);
+    this.lagTimer.unref();
     this.log.write('info', 'pipeline consuming', { topic: t.input, group: this.config.kafka.groupId });
   }
 
   async stop(): Promise<void> {
     this.running = false;
+    if (this.lagTimer !== undefined) clearInterval(this.lagTimer);
+    this.lagTimer = undefined;
     await this.kafka.stop();
   }
 
@@ -247,6 +272,10 @@ export class PipelineService {
         return;
       case 'group-joined':
         this.metrics.countRebalance();
+        return;
+      case 'consumer-crashed':
+        // The adapter logs it and starts a new consumer; readiness says why nothing is consumed
+        // meanwhile, and the consumer-lag alert fires if it does not recover.
         return;
     }
   }

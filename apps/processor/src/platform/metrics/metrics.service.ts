@@ -358,6 +358,11 @@ export class MetricsService {
     this.lastCommit.set(partition, now / 1000);
   }
 
+  /** A partition's lag read from the broker (refreshed even when no batch commits: a stall shows). */
+  setConsumerLag(topic: string, partition: number, lag: number): void {
+    this.consumerLag.set({ topic, partition: String(partition) }, Math.max(0, lag));
+  }
+
   forgetConsumerLag(): void {
     this.consumerLag.reset();
   }
