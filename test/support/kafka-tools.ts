@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
+import { CompressionTypes, Kafka, Partitioners, logLevel, type Message } from 'kafkajs';
 import { eventually, realStack } from './real-stack';
 
 const run = promisify(execFile);
@@ -41,6 +41,36 @@ export async function produce(topic: string, messages: Message[]): Promise<void>
   } finally {
     await producer.disconnect();
   }
+}
+
+/**
+ * Produces gzip'd, each message in its own request (a batch of one), as a producer batching large
+ * JSON would: the broker checks a record's compressed size, so it takes values far above its limit.
+ */
+export async function produceCompressed(topic: string, messages: Message[]): Promise<void> {
+  const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  try {
+    for (const message of messages) {
+      await producer.send({ topic, compression: CompressionTypes.GZIP, messages: [message] });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** A valid input event keyed by its id, with a payload of `payloadChars` characters. */
+export function testEvent(id: string, payloadChars = 10): { key: string; value: string } {
+  return {
+    key: id,
+    value: JSON.stringify({
+      event_id: id,
+      event_type: 't',
+      event_time: Date.now(),
+      payload: 'x'.repeat(payloadChars),
+      schema_version: 1,
+    }),
+  };
 }
 
 /** A record as kcat (librdkafka) reads it: an independent client, not the processor's kafkajs. */

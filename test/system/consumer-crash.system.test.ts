@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { CompressionTypes, Partitioners } from 'kafkajs';
-import { readExactly, testKafka } from '../support/kafka-tools';
+import { produceCompressed, readExactly, testEvent } from '../support/kafka-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
 import { createPipelineTopics, pipelineEnv, pipelineTopics } from '../support/pipeline';
@@ -18,33 +17,13 @@ describe('a consumer that stops on an error kafkajs does not retry', () => {
   const topics = pipelineTopics(name);
   let processor: ProcessorProcess | undefined;
 
-  const event = (id: string, payloadChars = 10) => ({
-    key: id,
-    value: JSON.stringify({
-      event_id: id,
-      event_type: 't',
-      event_time: Date.now(),
-      payload: 'x'.repeat(payloadChars),
-      schema_version: 1,
-    }),
-  });
-  const produceCompressed = async (messages: { key: string; value: string }[]) => {
-    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    try {
-      await producer.send({ topic: topics.input, compression: CompressionTypes.GZIP, messages });
-    } finally {
-      await producer.disconnect();
-    }
-  };
-
   beforeAll(async () => {
     await createPipelineTopics(topics);
     processor = await ProcessorProcess.start(
       pipelineEnv(name, topics, { MAX_OUTPUT_RECORD_BYTES: '100000000' }),
       name,
     );
-    await produceCompressed([event('first')]);
+    await produceCompressed(topics.input, [testEvent('first')]);
     await readExactly(topics.output, 1);
   });
 
@@ -53,7 +32,11 @@ describe('a consumer that stops on an error kafkajs does not retry', () => {
   });
 
   it('is replaced by new consumers, backing off, while readiness and the lag metric show the stall', async () => {
-    await produceCompressed([event('huge', 2_000_000), event('second'), event('third')]);
+    await produceCompressed(topics.input, [
+      testEvent('huge', 2_000_000),
+      testEvent('second'),
+      testEvent('third'),
+    ]);
     const ready = await eventually('readiness to report the stopped consumer', async () => {
       const res = await fetch(`${processor!.baseUrl}/health/ready`);
       return res.status === 503 ? await res.text() : undefined;

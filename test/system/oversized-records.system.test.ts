@@ -1,6 +1,5 @@
-import { CompressionTypes, Partitioners } from 'kafkajs';
 import { DEDUP_HEADERS, dlqListResponseSchema, dlqRecordSchema } from '@dedup/contracts';
-import { readExactly, readTopicWithKcat, testKafka } from '../support/kafka-tools';
+import { produceCompressed, readExactly, readTopicWithKcat, testEvent } from '../support/kafka-tools';
 import { closeTestPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { eventually, uniqueName } from '../support/real-stack';
@@ -21,36 +20,19 @@ describe('records too large to forward', () => {
   const topics = pipelineTopics(name);
   let processor: ProcessorProcess | undefined;
 
-  const event = (id: string, payloadChars: number) => ({
-    key: id,
-    value: JSON.stringify({
-      event_id: id,
-      event_type: 't',
-      event_time: Date.now(),
-      payload: 'x'.repeat(payloadChars),
-      schema_version: 1,
-    }),
-  });
-  const huge = event('huge', 2_000_000);
-  const nearLimit = event('near-limit', 1_046_000);
-  const fits = event('fits', 1_040_000);
-
-  /** Gzip, as a producer batching large JSON would: the broker checks the compressed size. */
-  const produceCompressed = async (messages: { key: string; value: string }[]) => {
-    const producer = testKafka().producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await producer.connect();
-    try {
-      for (const message of messages) {
-        await producer.send({ topic: topics.input, compression: CompressionTypes.GZIP, messages: [message] });
-      }
-    } finally {
-      await producer.disconnect();
-    }
-  };
+  const huge = testEvent('huge', 2_000_000);
+  const nearLimit = testEvent('near-limit', 1_046_000);
+  const fits = testEvent('fits', 1_040_000);
 
   beforeAll(async () => {
     await createPipelineTopics(topics);
-    await produceCompressed([event('before', 10), huge, nearLimit, fits, event('after', 10)]);
+    await produceCompressed(topics.input, [
+      testEvent('before', 10),
+      huge,
+      nearLimit,
+      fits,
+      testEvent('after', 10),
+    ]);
     processor = await ProcessorProcess.start(pipelineEnv(name, topics), name);
   });
 
@@ -64,7 +46,7 @@ describe('records too large to forward', () => {
     expect(out.map((r) => r.key)).toEqual(['before', 'fits', 'after']);
     expect(out[1]?.payload).toBe(fits.value);
     // Still consuming: a record produced now comes out too.
-    await produceCompressed([event('later', 10)]);
+    await produceCompressed(topics.input, [testEvent('later', 10)]);
     expect((await readExactly(topics.output, 4, 60_000)).at(-1)?.key).toBe('later');
   });
 
