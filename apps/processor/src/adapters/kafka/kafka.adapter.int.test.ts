@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { Kafka, logLevel } from 'kafkajs';
 import { loadConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
-import { KafkaAdapter, PartitionFencedError, type KafkaEvent } from './kafka.adapter';
+import { KafkaAdapter, type CommitResult, type KafkaEvent } from './kafka.adapter';
 
-// Integration tier: the real broker. Zombie fencing by transactional id, as PipelineService uses it:
-// the owner that takes a partition over fences the previous one *before* it reads the committed offset,
-// so the previous owner can no longer commit a batch the new owner will process again.
+// Integration tier: the real broker. The round's group commit as PipelineService uses it: the batches
+// of the partitions consumed concurrently commit their outputs and offsets in one transaction of the
+// instance's producer, with the generation they were consumed in (ADR 0017).
 const brokers = process.env['KAFKA_BROKERS'];
 if (!brokers) throw new Error('KAFKA_BROKERS must point at a real Kafka broker: run `npm test`');
 
@@ -16,47 +17,65 @@ describe('KafkaAdapter on the real broker', () => {
     PIPELINE_NAME: name,
     TOPIC_INPUT: `${name}.in`,
     TOPIC_OUTPUT: `${name}.out`,
-    TOPIC_PARTITIONS: '1',
+    TOPIC_PARTITIONS: '4',
     LOG_LEVEL: 'warn',
   });
-  const adapters: KafkaAdapter[] = [];
-  const adapter = () => {
-    const a = new KafkaAdapter(config, new JsonLogger('warn'));
-    adapters.push(a);
-    return a;
-  };
-  afterAll(() => Promise.all(adapters.map((a) => a.stop())));
+  const kafka = new Kafka({
+    clientId: 'adapter-test',
+    brokers: brokers.split(','),
+    logLevel: logLevel.NOTHING,
+  });
+  let adapter: KafkaAdapter | undefined;
+  afterAll(() => adapter?.stop());
 
-  it('fences the previous owner when a partition is taken over, before reading the committed offset', async () => {
+  it("commits a round's batches in one transaction, with their offsets, and commits them once", async () => {
     const input = config.topics.input;
     const output = config.topics.output;
-    const zombie = adapter();
-    const zombieEvents: KafkaEvent[] = [];
-    zombie.onEvent((e) => zombieEvents.push(e));
-    await zombie.ensureTopics([input, output], 1);
-    expect(await zombie.fenceAndReadCommitted(input, 0)).toBeNull();
+    adapter = new KafkaAdapter(config, new JsonLogger('warn'));
+    const events: KafkaEvent[] = [];
+    adapter.onEvent((e) => events.push(e));
+    await adapter.ensureTopics([input, output], 4);
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({
+      topic: input,
+      messages: [0, 1, 2, 3].flatMap((partition) =>
+        [0, 1, 2].map((i) => ({ partition, value: `p${partition}-${i}` })),
+      ),
+    });
+    await producer.disconnect();
 
-    const owner = adapter();
-    const ownerEvents: KafkaEvent[] = [];
-    owner.onEvent((e) => ownerEvents.push(e));
-    expect(await owner.fenceAndReadCommitted(input, 0)).toBeNull();
-
-    // The zombie's first transaction after the takeover: refused, whatever it had started.
-    const batch = { topic: input, partition: 0, firstOffset: '0', nextOffset: '5' };
-    await expect(
-      zombie.commitBatch(batch, [{ topic: output, key: null, value: 'from the zombie', headers: {} }]),
-    ).rejects.toBeInstanceOf(PartitionFencedError);
-    expect(
-      await owner.commitBatch(batch, [{ topic: output, key: null, value: 'from the owner', headers: {} }]),
-    ).toBe('committed');
-    // What dedup_kafka_producer_fenced_total and dedup_kafka_transactions_total count.
-    expect(zombieEvents).toEqual([
-      { kind: 'transaction-aborted' },
-      { kind: 'producer-fenced', topic: input, partition: 0 },
-    ]);
-    expect(ownerEvents).toEqual([{ kind: 'transaction-committed' }]);
-
-    // The next owner sees the owner's commit, at once (stable offsets).
-    expect(await adapter().fenceAndReadCommitted(input, 0)).toBe(5n);
+    const results: CommitResult[] = [];
+    const done = new Promise<void>((resolve) => {
+      void adapter?.start(async (batch, control) => {
+        const last = batch.records.at(-1);
+        if (last === undefined) return;
+        const read = await adapter?.readCommittedOffset(batch.topic, batch.partition);
+        expect(read ?? null).toBeNull();
+        const result = await adapter!.commitBatch(
+          {
+            topic: batch.topic,
+            partition: batch.partition,
+            firstOffset: batch.records[0]!.offset,
+            nextOffset: (BigInt(last.offset) + 1n).toString(),
+          },
+          batch.records.map((r) => ({ topic: output, key: null, value: r.value, headers: {} })),
+        );
+        results.push(result);
+        control.markProcessed(last.offset);
+        if (results.length === 4) resolve();
+      });
+    });
+    await done;
+    expect(results).toEqual(['committed', 'committed', 'committed', 'committed']);
+    const committed = await Promise.all([0, 1, 2, 3].map((p) => adapter!.readCommittedOffset(input, p)));
+    expect(committed).toEqual([3n, 3n, 3n, 3n]);
+    // Fewer transactions than batches when the round's batches meet (at most one per batch).
+    const transactions = events.filter((e) => e.kind === 'transaction-committed').length;
+    expect(transactions).toBeGreaterThanOrEqual(1);
+    expect(transactions).toBeLessThanOrEqual(4);
+    expect(events.filter((e) => e.kind !== 'transaction-committed' && e.kind !== 'group-joined')).toEqual([]);
+    const stable = await adapter.lastStableOffsets([output]);
+    expect(stable.reduce((n, p) => n + Number(p.lastStableOffset), 0)).toBeGreaterThanOrEqual(12);
   });
 });

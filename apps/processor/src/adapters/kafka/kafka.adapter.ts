@@ -1,15 +1,24 @@
+import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   Kafka,
   logLevel as KafkaLogLevel,
   type Admin,
   type Consumer,
+  type EachBatchPayload,
   type IHeaders,
   type LogEntry,
   type Producer,
 } from 'kafkajs';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { JsonLogger } from '../../platform/logging/json-logger';
+import {
+  REFUSED_GENERATION_ERRORS,
+  groupMetadataOf,
+  installGroupFencedOffsetCommit,
+  withGroupMetadata,
+  type GroupMetadata,
+} from './group-fenced-offset-commit';
 import { JavaCompatiblePartitioner } from './java-compatible-partitioner';
 import { installRequestQueueTimerFix } from './kafkajs-request-queue';
 import { LastStableOffsetReader, type PartitionStableOffsets } from './last-stable-offsets';
@@ -53,16 +62,21 @@ export type BatchHandler = (batch: ConsumedBatch, control: BatchControl) => Prom
 export type KafkaEvent =
   /** This member joined the consumer group (a rebalance it took part in, its first join included). */
   | { readonly kind: 'group-joined' }
-  /** A batch's Kafka transaction committed (exactly-once only: at-least-once has none). */
+  /** A round's Kafka transaction committed (exactly-once only: at-least-once has none). */
   | { readonly kind: 'transaction-committed' }
-  /** A batch's Kafka transaction failed after it began, and was aborted (or left to the broker to abort). */
+  /** A round's Kafka transaction failed after it began, and was aborted (or left to the broker to abort). */
   | { readonly kind: 'transaction-aborted' }
   /**
-   * The partition's transactional producer was fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH):
-   * another owner initialised its transactional id, or the broker aborted a transaction that outlived
-   * its timeout. Reported once per fencing; the batch then fails with PartitionFencedError.
+   * The instance's transactional producer was fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH): its
+   * transactional id is this process's alone, so the broker aborted a transaction that outlived its
+   * timeout. The producer is recreated and the transaction's batches retried.
    */
-  | { readonly kind: 'producer-fenced'; readonly topic: string; readonly partition: number }
+  | { readonly kind: 'producer-fenced' }
+  /**
+   * The group coordinator refused a round's offsets: the generation its batches were consumed in is
+   * over (ILLEGAL_GENERATION, UNKNOWN_MEMBER_ID), so their partitions are no longer this member's.
+   */
+  | { readonly kind: 'generation-refused' }
   /** The consumer stopped on an error kafkajs does not retry; a new one starts after a backoff. */
   | { readonly kind: 'consumer-crashed' };
 
@@ -75,31 +89,50 @@ const CONSUMER_RESTART_MAX_MS = 60_000;
 /** ...counted from 1 again once the last crash is this old. */
 const CRASH_MEMORY_MS = 10 * 60_000;
 const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
-
 /**
- * Our transactional producer for a partition was fenced: another member initialised the same
- * transactional id, so it owns the partition now (or the broker aborted a transaction that outlived
- * its timeout). Never re-initialise the producer here: that would fence the rightful owner in turn,
- * and both would publish the batch. The error leaves eachBatch; kafkajs restarts the consumer, which
- * rejoins the group, and only a fresh assignment of the partition fences again (PipelineService).
+ * How long a batch whose Postgres transaction has committed waits for the other batches of its round
+ * before the round's Kafka transaction starts without them (ADR 0016's prototype: 50 ms).
  */
-export class PartitionFencedError extends Error {
-  constructor(topic: string, partition: number, cause: unknown) {
-    super(`producer for ${topic}/${partition} was fenced by another owner: ${String(cause)}`, { cause });
-  }
-}
+const ROUND_WAIT_MS = 50;
 
 function isFencing(error: unknown): boolean {
+  return someCause(
+    error,
+    (type, message) =>
+      (type !== undefined && FENCING_ERRORS.has(type)) ||
+      (message !== undefined && /old epoch|has been fenced/i.test(message)),
+  );
+}
+
+function isRefusedGeneration(error: unknown): boolean {
+  return someCause(error, (type) => type !== undefined && REFUSED_GENERATION_ERRORS.has(type));
+}
+
+function someCause(error: unknown, test: (type?: string, message?: string) => boolean): boolean {
   for (let e: unknown = error, depth = 0; e !== undefined && e !== null && depth < 5; depth++) {
     const { type, message } = e as { type?: unknown; message?: unknown };
-    if (typeof type === 'string' && FENCING_ERRORS.has(type)) return true;
-    if (typeof message === 'string' && /old epoch|has been fenced/i.test(message)) return true;
+    if (test(typeof type === 'string' ? type : undefined, typeof message === 'string' ? message : undefined))
+      return true;
     e =
       (e as { cause?: unknown; originalError?: unknown }).cause ??
       (e as { originalError?: unknown }).originalError;
   }
   return false;
 }
+
+/** A batch waiting for its round's Kafka transaction. */
+interface RoundItem {
+  readonly input: { readonly topic: string; readonly partition: number; readonly nextOffset: string };
+  readonly outputs: readonly OutputRecord[];
+  /** The consumer group generation the batch was consumed in: what its offsets are committed with. */
+  readonly group: GroupMetadata;
+  readonly settle: (outcome: RoundOutcome) => void;
+}
+
+type RoundOutcome =
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'refused' }
+  | { readonly kind: 'failed'; readonly error: unknown };
 
 /** How a batch's Kafka transaction ended. */
 export type CommitResult =
@@ -112,10 +145,11 @@ export type CommitResult =
 
 /**
  * The one place that knows kafkajs. Consume-transform-produce in Kafka transactions: all outputs of a
- * batch and the input offsets commit atomically. kafkajs allows one open transaction per producer and
- * its sendOffsets carries no group generation, so there is one transactional producer per input
- * partition with a transactional id derived from group, topic and partition: a restarted or
- * rebalanced owner of the partition fences the previous one (zombie fencing by transactional id).
+ * batch and the input offsets commit atomically. The batches of a kafkajs round (one per partition
+ * consumed concurrently) join one Kafka transaction of the instance's one transactional producer
+ * (ADR 0016, 0017). Zombie fencing is by consumer group generation (KIP-447): the offsets are
+ * committed with the generation their batches were consumed in (group-fenced-offset-commit.ts), and
+ * the group coordinator refuses them once that generation is over.
  */
 @Injectable()
 export class KafkaAdapter {
@@ -132,8 +166,19 @@ export class KafkaAdapter {
   private readonly eventListeners: ((event: KafkaEvent) => void)[] = [];
   /** Output partitions' end and last stable offsets (a kafkajs cluster of its own; see the module). */
   private readonly stableOffsets: LastStableOffsetReader;
-  /** Transactional ids fenced in a generation: not re-initialised until the next assignment. */
-  private readonly fencedIds = new Map<string, number>();
+  /**
+   * This instance's transactional id: random per process (ADR 0017). Fencing does not need it to be
+   * stable; a killed instance's open transaction is aborted by the broker after the transaction
+   * timeout (KAFKA_TRANSACTION_TIMEOUT_MS, 10 s by default).
+   */
+  private readonly transactionalId: string;
+  /** Per partition, the group metadata of the batch eachBatch is running for it (one at a time). */
+  private readonly batchGroups = new Map<string, GroupMetadata>();
+  /** eachBatch calls in flight: a round's transaction waits (up to ROUND_WAIT_MS) for all of them. */
+  private activeBatches = 0;
+  private roundQueue: RoundItem[] = [];
+  private roundRunning = false;
+  private roundTimer: NodeJS.Timeout | undefined;
   /**
    * The last crash kafkajs did not recover from: its error while no new consumer has joined yet (null
    * once one has), and how many came in a row (the restart's backoff).
@@ -149,6 +194,9 @@ export class KafkaAdapter {
     this.log = logger.child({ component: 'kafka' });
     // Every OffsetFetch asks for stable offsets (KIP-447): see stable-offset-fetch.ts.
     installStableOffsetFetch();
+    // Transactional offset commits carry the consumer's generation: see group-fenced-offset-commit.ts.
+    installGroupFencedOffsetCommit();
+    this.transactionalId = `${config.kafka.groupId}.${config.kafka.clientId}.${randomUUID()}`;
     // Idle connections do not wake the event loop every millisecond: see kafkajs-request-queue.ts.
     installRequestQueueTimerFix();
     this.kafka = new Kafka({
@@ -357,43 +405,59 @@ export class KafkaAdapter {
       eachBatchAutoResolve: false,
       partitionsConsumedConcurrently: 4,
       eachBatch: async (payload) => {
-        const { batch } = payload;
-        let processedUpTo: string | undefined;
-        const control: BatchControl = {
-          heartbeat: () => payload.heartbeat(),
-          markProcessed: (offset) => {
-            processedUpTo = offset;
-            payload.resolveOffset(offset);
-          },
-          isStale: () => payload.isStale(),
-          isRunning: () => payload.isRunning(),
-        };
-        // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
-        // one transaction's size, and the latency of its first record, stay bounded.
-        const { maxRecords } = this.config.kafka.batch;
-        for (let from = 0; from < batch.messages.length; from += maxRecords) {
-          if (from > 0) {
-            // The partition may have been revoked meanwhile: its new owner takes the rest.
-            if (!payload.isRunning() || payload.isStale()) return;
-            await payload.heartbeat();
-          }
-          const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
-            offset: m.offset,
-            key: m.key ?? null,
-            value: m.value ?? null,
-            headers: decodeHeaders(m.headers),
-            timestamp: Number(m.timestamp),
-          }));
-          await handler(
-            { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
-            control,
-          );
-          // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
-          // a later chunk's offset would skip this one's records.
-          if (processedUpTo !== records.at(-1)?.offset) return;
+        this.activeBatches++;
+        try {
+          await this.runBatch(handler, payload);
+        } finally {
+          this.activeBatches--;
+          this.batchGroups.delete(`${payload.batch.topic}/${payload.batch.partition}`);
+          this.maybeRunRound();
         }
       },
     });
+  }
+
+  private async runBatch(handler: BatchHandler, payload: EachBatchPayload): Promise<void> {
+    const { batch } = payload;
+    const group = groupMetadataOf(batch);
+    if (group === undefined && this.config.kafka.guarantee === 'exactly_once') {
+      throw new Error('kafkajs gave a batch without its group generation (group-fenced-offset-commit.ts)');
+    }
+    if (group !== undefined) this.batchGroups.set(`${batch.topic}/${batch.partition}`, group);
+    let processedUpTo: string | undefined;
+    const control: BatchControl = {
+      heartbeat: () => payload.heartbeat(),
+      markProcessed: (offset) => {
+        processedUpTo = offset;
+        payload.resolveOffset(offset);
+      },
+      isStale: () => payload.isStale(),
+      isRunning: () => payload.isRunning(),
+    };
+    // At most maxRecords per transaction: a large fetch (a backlog) becomes several batches, so
+    // one transaction's size, and the latency of its first record, stay bounded.
+    const { maxRecords } = this.config.kafka.batch;
+    for (let from = 0; from < batch.messages.length; from += maxRecords) {
+      if (from > 0) {
+        // The partition may have been revoked meanwhile: its new owner takes the rest.
+        if (!payload.isRunning() || payload.isStale()) return;
+        await payload.heartbeat();
+      }
+      const records = batch.messages.slice(from, from + maxRecords).map((m): ConsumedRecord => ({
+        offset: m.offset,
+        key: m.key ?? null,
+        value: m.value ?? null,
+        headers: decodeHeaders(m.headers),
+        timestamp: Number(m.timestamp),
+      }));
+      await handler(
+        { topic: batch.topic, partition: batch.partition, records, highWatermark: batch.highWatermark },
+        control,
+      );
+      // A chunk the handler left uncommitted (the partition moved on) ends the batch: committing
+      // a later chunk's offset would skip this one's records.
+      if (processedUpTo !== records.at(-1)?.offset) return;
+    }
   }
 
   /** Called when the group starts rebalancing (this member's partitions are about to change). */
@@ -420,27 +484,27 @@ export class KafkaAdapter {
   }
 
   /**
-   * Before the first batch of a newly assigned partition: (re)initialise its transactional producer,
-   * which fences a previous owner and waits until that owner's open transaction has completed, then
-   * read the group's committed offset: a stable one (require_stable, stable-offset-fetch.ts), so a
-   * commit whose markers the group coordinator is still applying is waited for, not missed.
+   * Before the first batch of a newly assigned partition: the group's committed offset, read stable
+   * (require_stable, stable-offset-fetch.ts): a transactional commit still pending for the partition
+   * (a previous owner's, or a killed instance's open transaction until the broker aborts it after the
+   * transaction timeout) is waited for, not missed.
    */
-  async fenceAndReadCommitted(topic: string, partition: number): Promise<bigint | null> {
-    if (this.config.kafka.guarantee === 'at_least_once') return this.committedOffset(topic, partition);
-    const id = this.transactionalId(topic, partition);
-    this.fencedIds.delete(id);
-    await this.discardProducer(id);
-    await this.producerFor(id);
+  async readCommittedOffset(topic: string, partition: number): Promise<bigint | null> {
     return this.committedOffset(topic, partition);
   }
 
   /**
-   * Produces `outputs` and commits the input offset (`nextOffset` = last processed + 1) in one Kafka
-   * transaction, retrying with backoff. A failed attempt is aborted; a producer whose abort fails is
-   * recreated. Before each retry the outcome of the previous attempt is settled: a fresh producer's
-   * InitProducerId completes or aborts whatever that attempt left open, and if the group's committed
-   * offset already reaches `nextOffset`, the earlier commit went through (its answer was lost) and
-   * nothing is sent again. A retry stops as soon as the partition is no longer assigned to us.
+   * Produces `outputs` and commits the input offset (`nextOffset` = last processed + 1) in a Kafka
+   * transaction, retrying with backoff. The batch joins its round's transaction: the instance's one
+   * transactional producer sends the outputs of every batch that joined it and one TxnOffsetCommit
+   * for all their partitions, carrying the group generation they were consumed in, and commits
+   * (ADR 0017). A failed transaction is aborted (a producer whose abort fails is recreated) and every
+   * batch in it retries. Before a retry the outcome of the previous attempt is settled: the producer's
+   * abort, or a fresh producer's InitProducerId, has completed or aborted whatever that attempt left
+   * open, and if the group's committed offset already reaches `nextOffset`, the earlier commit went
+   * through (its answer was lost) and nothing is sent again. A retry stops as soon as the partition is
+   * no longer assigned to us; a commit the group coordinator refuses (the generation is over) means
+   * the same.
    */
   async commitBatch(
     input: { topic: string; partition: number; firstOffset: string; nextOffset: string },
@@ -449,7 +513,12 @@ export class KafkaAdapter {
   ): Promise<CommitResult> {
     if (this.config.kafka.guarantee === 'at_least_once')
       return this.publishThenCommit(input, outputs, onRetry);
-    const id = this.transactionalId(input.topic, input.partition);
+    const group = this.batchGroups.get(`${input.topic}/${input.partition}`);
+    if (group === undefined) {
+      throw new Error(
+        `no consumer group generation for ${input.topic}/${input.partition}: a batch commits only from eachBatch`,
+      );
+    }
     let lastError: unknown;
     for (let attempt = 1; attempt <= COMMIT_ATTEMPTS; attempt++) {
       if (attempt > 1) {
@@ -457,12 +526,12 @@ export class KafkaAdapter {
         await commitBackoff(attempt);
         if (!this.isAssigned(input.topic, input.partition)) return 'not-assigned';
         try {
-          await this.discardProducer(id);
-          await this.producerFor(id);
+          // The failed round's transaction is settled: aborted, or its producer discarded and this
+          // one's InitProducerId completed or aborted it.
+          await this.producerFor(this.transactionalId);
           const committed = await this.committedOffset(input.topic, input.partition);
           if (committed !== null && committed >= BigInt(input.nextOffset)) {
-            // The earlier attempt's transaction did commit (that attempt also reported an abort).
-            this.emit({ kind: 'transaction-committed' });
+            // The earlier attempt's transaction did commit (that attempt reported a failure).
             return 'already-committed';
           }
           // Someone else has committed part of this batch: it is working on the partition now.
@@ -473,22 +542,121 @@ export class KafkaAdapter {
           continue;
         }
       }
-      try {
-        await this.transact(id, input, outputs);
-        this.emit({ kind: 'transaction-committed' });
-        return 'committed';
-      } catch (error) {
-        if (error instanceof PartitionFencedError) throw error;
-        if (isFencing(error)) {
-          this.fencedIds.set(id, this.generation);
-          this.emit({ kind: 'producer-fenced', topic: input.topic, partition: input.partition });
-          await this.discardProducer(id);
-          throw new PartitionFencedError(input.topic, input.partition, error);
-        }
-        lastError = error;
-      }
+      const outcome = await this.joinRound(input, outputs, group);
+      if (outcome.kind === 'committed') return 'committed';
+      if (outcome.kind === 'refused') return 'not-assigned';
+      lastError = outcome.error;
     }
     throw lastError;
+  }
+
+  /** Queues the batch for its round's transaction; resolves with how that transaction ended. */
+  private joinRound(
+    input: { topic: string; partition: number; nextOffset: string },
+    outputs: readonly OutputRecord[],
+    group: GroupMetadata,
+  ): Promise<RoundOutcome> {
+    return new Promise((settle) => {
+      this.roundQueue.push({ input, outputs, group, settle });
+      this.maybeRunRound();
+    });
+  }
+
+  /**
+   * Starts the round's transaction once every batch in flight has joined (or ROUND_WAIT_MS after the
+   * first one did); one transaction at a time (kafkajs allows one open transaction per producer).
+   */
+  private maybeRunRound(): void {
+    if (this.roundRunning || this.roundQueue.length === 0) return;
+    if (this.roundQueue.length < this.activeBatches) {
+      this.roundTimer ??= setTimeout(() => {
+        this.roundTimer = undefined;
+        this.runRound();
+      }, ROUND_WAIT_MS);
+      return;
+    }
+    this.runRound();
+  }
+
+  private runRound(): void {
+    if (this.roundRunning || this.roundQueue.length === 0) return;
+    if (this.roundTimer !== undefined) clearTimeout(this.roundTimer);
+    this.roundTimer = undefined;
+    // One TxnOffsetCommit carries one generation: batches of another generation (a rejoin between
+    // rounds) wait for the next transaction.
+    const first = this.roundQueue[0]?.group;
+    if (first === undefined) return;
+    const sameGroup = (g: GroupMetadata) =>
+      g.generationId === first.generationId && g.memberId === first.memberId;
+    const items = this.roundQueue.filter((i) => sameGroup(i.group));
+    this.roundQueue = this.roundQueue.filter((i) => !sameGroup(i.group));
+    this.roundRunning = true;
+    void this.transact(items, first)
+      .then((outcome) => {
+        for (const i of items) i.settle(outcome);
+      })
+      .finally(() => {
+        this.roundRunning = false;
+        this.maybeRunRound();
+      });
+  }
+
+  /** One Kafka transaction: every item's outputs, one TxnOffsetCommit for all their partitions, commit. */
+  private async transact(items: readonly RoundItem[], group: GroupMetadata): Promise<RoundOutcome> {
+    const id = this.transactionalId;
+    let txn: Awaited<ReturnType<Producer['transaction']>>;
+    try {
+      txn = await (await this.producerFor(id)).transaction();
+    } catch (error) {
+      return { kind: 'failed', error };
+    }
+    try {
+      for (const chunk of requestChunks(items.flatMap((i) => i.outputs)))
+        await txn.sendBatch({ topicMessages: topicMessages(chunk) });
+      const byTopic = new Map<string, { partition: number; offset: string }[]>();
+      for (const { input } of items) {
+        let partitions = byTopic.get(input.topic);
+        if (partitions === undefined) byTopic.set(input.topic, (partitions = []));
+        partitions.push({ partition: input.partition, offset: input.nextOffset });
+      }
+      const topics = withGroupMetadata(
+        [...byTopic].map(([topic, partitions]) => ({ topic, partitions })),
+        group,
+      );
+      await retryOn(CONCURRENT_TRANSACTIONS, () =>
+        txn.sendOffsets({ consumerGroupId: this.config.kafka.groupId, topics }),
+      );
+      await txn.commit();
+    } catch (error) {
+      try {
+        await txn.abort();
+      } catch (abortError) {
+        this.log.write('warn', 'transaction abort failed; recreating producer', {
+          transactional_id: id,
+          error: String(abortError),
+        });
+        await this.discardProducer(id);
+      }
+      this.emit({ kind: 'transaction-aborted' });
+      if (isRefusedGeneration(error)) {
+        this.emit({ kind: 'generation-refused' });
+        this.log.write('info', "the group refused the round's offsets: its generation is over", {
+          generation: group.generationId,
+          partitions: items.map((i) => `${i.input.topic}/${i.input.partition}`),
+          error: String(error),
+        });
+        return { kind: 'refused' };
+      }
+      if (isFencing(error)) {
+        // Our id is ours alone: the broker aborted a transaction that outlived its timeout. A new
+        // producer (InitProducerId bumps the epoch) serves the retries.
+        this.emit({ kind: 'producer-fenced' });
+        await this.discardProducer(id);
+      }
+      return { kind: 'failed', error };
+    }
+    this.emit({ kind: 'transaction-committed' });
+    return { kind: 'committed' };
   }
 
   /**
@@ -525,43 +693,6 @@ export class KafkaAdapter {
     throw lastError;
   }
 
-  private async transact(
-    id: string,
-    input: { topic: string; partition: number; nextOffset: string },
-    outputs: readonly OutputRecord[],
-  ): Promise<void> {
-    if (this.fencedIds.get(id) === this.generation) {
-      throw new PartitionFencedError(input.topic, input.partition, 'fenced earlier in this generation');
-    }
-    const producer = await this.producerFor(id);
-    const txn = await producer.transaction();
-    try {
-      for (const chunk of requestChunks(outputs))
-        await txn.sendBatch({ topicMessages: topicMessages(chunk) });
-      await retryOn(CONCURRENT_TRANSACTIONS, () =>
-        txn.sendOffsets({
-          consumerGroupId: this.config.kafka.groupId,
-          topics: [
-            { topic: input.topic, partitions: [{ partition: input.partition, offset: input.nextOffset }] },
-          ],
-        }),
-      );
-      await txn.commit();
-    } catch (error) {
-      try {
-        await txn.abort();
-      } catch (abortError) {
-        this.log.write('warn', 'transaction abort failed; recreating producer', {
-          transactional_id: id,
-          error: String(abortError),
-        });
-        await this.discardProducer(id);
-      }
-      this.emit({ kind: 'transaction-aborted' });
-      throw error;
-    }
-  }
-
   /**
    * Produces records outside any transaction with the shared idempotent producer (acks=all; its own
    * retries add no duplicates), e.g. DLQ records a replay run sends back (docs/adr/0009). Resolves
@@ -578,15 +709,16 @@ export class KafkaAdapter {
   /** The group's committed offset of a partition, once no transactional commit to it is pending. */
   private async committedOffset(topic: string, partition: number): Promise<bigint | null> {
     await this.connectAdmin();
-    const topics = await retryOn(UNSTABLE_OFFSET_COMMIT, () =>
-      this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] }),
+    // Long enough to wait out a killed instance's open transaction, which the broker aborts after
+    // the transaction timeout (and its check interval, 2 s on our brokers).
+    const attempts = 5 + Math.ceil((this.config.kafka.transactionTimeoutMs + 5_000) / 500);
+    const topics = await retryOn(
+      UNSTABLE_OFFSET_COMMIT,
+      () => this.admin.fetchOffsets({ groupId: this.config.kafka.groupId, topics: [topic] }),
+      attempts,
     );
     const offset = topics[0]?.partitions.find((p) => p.partition === partition)?.offset;
     return offset === undefined || offset === '-1' ? null : BigInt(offset);
-  }
-
-  private transactionalId(topic: string, partition: number): string {
-    return `${this.config.kafka.groupId}.${topic}.${partition}`;
   }
 
   async stop(): Promise<void> {

@@ -57,7 +57,7 @@ export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
   private lagTimer: NodeJS.Timeout | undefined;
-  /** Per partition, the assignment generation whose first batch has been fenced. */
+  /** Per partition, the assignment generation whose first batch has read the committed offset. */
   private readonly fenced = new Map<string, number>();
 
   constructor(
@@ -263,12 +263,11 @@ export class PipelineService {
         this.metrics.countProducerFenced();
         this.log.write(
           'warn',
-          'transactional producer fenced; the batch fails and the consumer rejoins the group',
-          {
-            topic: event.topic,
-            partition: event.partition,
-          },
+          'transactional producer fenced (a transaction outlived its timeout); recreated, its batches retry',
         );
+        return;
+      case 'generation-refused':
+        // Logged by the adapter with the partitions; their batches return not-assigned.
         return;
       case 'group-joined':
         this.metrics.countRebalance();
@@ -281,19 +280,20 @@ export class PipelineService {
   }
 
   /**
-   * The first batch of a partition after each (re)assignment: fence the previous owner and drop the
-   * records below the group's committed offset (they were emitted already; see KafkaAdapter).
+   * The first batch of a partition after each (re)assignment: drop the records below the group's
+   * committed offset (they were emitted already), read once no transactional commit to the partition
+   * is pending (a previous owner's, or a killed instance's until the broker aborts it; KafkaAdapter).
    */
   private async skipCommitted(batch: ConsumedBatch): Promise<readonly ConsumedRecord[]> {
     const key = `${batch.topic}/${batch.partition}`;
     const generation = this.kafka.assignmentGeneration;
     if (this.fenced.get(key) === generation) return batch.records;
-    const committed = await this.kafka.fenceAndReadCommitted(batch.topic, batch.partition);
+    const committed = await this.kafka.readCommittedOffset(batch.topic, batch.partition);
     this.fenced.set(key, generation);
     const kept =
       committed === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= committed);
     // One line per partition and assignment: what a takeover saw, for exactly-once forensics.
-    this.log.write('info', 'partition fenced; resuming after the committed offset', {
+    this.log.write('info', 'partition assigned; resuming after the committed offset', {
       topic: batch.topic,
       partition: batch.partition,
       generation,

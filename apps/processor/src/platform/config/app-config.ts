@@ -36,7 +36,13 @@ const envSchema = z.object({
   DATABASE_POOL_SIZE: int(10),
   MAX_PAYLOAD_BYTES: int(1_048_576),
   MAX_OUTPUT_RECORD_BYTES: int(1_048_576),
-  KAFKA_TRANSACTION_TIMEOUT_MS: int(60_000),
+  /**
+   * How long the broker lets a transaction stay open. It bounds how long a killed instance's open
+   * transaction holds back its output partitions' last stable offset and its partitions' committed
+   * offsets (each instance has a transactional id of its own: docs/adr/0017). A round's transaction
+   * opens after its batches' Postgres transactions, so it spans only Kafka requests.
+   */
+  KAFKA_TRANSACTION_TIMEOUT_MS: int(10_000),
   /**
    * exactly_once (default): outputs and input offsets in one Kafka transaction per batch.
    * at_least_once: outputs with an idempotent producer, then the offsets; a crash between the two
