@@ -40,9 +40,7 @@ export const EXPECTED: Readonly<Record<RecordKind, ExpectedOutcome>> = {
   'no-id': { outcome: 'invalid', errorType: 'schema_violation' },
   'bad-time': { outcome: 'invalid', errorType: 'schema_violation' },
   future: { outcome: 'invalid', errorType: 'event_time_in_future' },
-  // Since 8339933 the parser refuses an event_id with U+0000 (a schema violation): it no longer reaches
-  // Postgres, so the record-by-record poison path is not driven by this load any more.
-  'nul-id': { outcome: 'invalid', errorType: 'schema_violation' },
+  'nul-id': { outcome: 'failed', errorType: 'processing_failed' },
 };
 
 export interface PlannedRecord {
