@@ -15,6 +15,7 @@ import {
 } from '@dedup/contracts';
 import { execFileSync } from 'node:child_process';
 import { consoleToken } from '../support/auth';
+import { createTopics, produce } from '../support/kafka-tools';
 import { closeTestPool, testPool } from '../support/postgres-tools';
 import { ProcessorProcess } from '../support/processor-process';
 import { realStack, uniqueName } from '../support/real-stack';
@@ -25,7 +26,8 @@ import { pipelineEnv, pipelineTopics } from '../support/pipeline';
  * table × every kind of caller, generated from the table, so a new route without a sample request
  * here does not compile and one whose rule the server does not apply fails; the server maps no
  * route the table does not have; one action-log row per logged call, allowed or refused; hostile
- * bodies; the rate limit; the served OpenAPI document is the committed one.
+ * bodies, text (U+0000) and values (times before 1970, topic names Kafka refuses, a replay of
+ * statuses it cannot take); the rate limit; the served OpenAPI document is the committed one.
  */
 
 const repoRoot = path.resolve(__dirname, '..', '..');
@@ -341,6 +343,214 @@ describe('access control: every route × every caller', () => {
       );
       expect(rows.rows).toEqual([{ action: 'backfills.create', result: 'rejected' }]);
       expect((await fetch(`${processor!.baseUrl}/health/live`)).status).toBe(200);
+    });
+  });
+
+  describe('hostile text and values: 400 naming the field, one action row per logged call, a healthy process', () => {
+    const NUL = '\u0000';
+    type Hostile = {
+      readonly what: string;
+      readonly method: 'GET' | 'POST';
+      readonly path: string;
+      readonly body?: unknown;
+      /** What the 400's message must say. */
+      readonly says: string | RegExp;
+    };
+    const nul = (where: string, field: string) => `invalid ${where}: ${field} contains U+0000 (NUL)`;
+    const target = { targetTopic: `${name}.hostile.target`, range: { kind: 'time' } };
+    const t245 = 'a'.repeat(245);
+    // The audit's cases (issue: API input validation): each was a 500, or a 201/200 that did harm.
+    const hostile: Hostile[] = [
+      { what: 'dlq q', method: 'GET', path: '/api/dlq?q=%00', says: nul('query', 'q') },
+      {
+        what: 'dlq errorType',
+        method: 'GET',
+        path: '/api/dlq?errorType=%00',
+        says: nul('query', 'errorType'),
+      },
+      {
+        what: 'dlq sourceTopic',
+        method: 'GET',
+        path: '/api/dlq?sourceTopic=%00',
+        says: nul('query', 'sourceTopic'),
+      },
+      {
+        what: 'lineage eventId',
+        method: 'GET',
+        path: '/api/lineage?eventId=%00',
+        says: nul('query', 'eventId'),
+      },
+      {
+        what: 'lineage dedupKey',
+        method: 'GET',
+        path: '/api/lineage?dedupKey=%00',
+        says: nul('query', 'dedupKey'),
+      },
+      {
+        what: 'lineage topic',
+        method: 'GET',
+        path: '/api/lineage?topic=%00&partition=0&offset=0',
+        says: nul('query', 'topic'),
+      },
+      { what: 'actions actor', method: 'GET', path: '/api/actions?actor=%00', says: nul('query', 'actor') },
+      {
+        what: 'actions action',
+        method: 'GET',
+        path: '/api/actions?action=%00',
+        says: nul('query', 'action'),
+      },
+      { what: 'lateness topic', method: 'GET', path: '/api/lateness?topic=%00', says: nul('query', 'topic') },
+      {
+        what: 'replay preview filter q',
+        method: 'POST',
+        path: '/api/dlq/replays/preview',
+        body: { selection: { filter: { q: NUL } } },
+        says: nul('body', 'selection.filter.q'),
+      },
+      {
+        what: 'replay preview filter errorType',
+        method: 'POST',
+        path: '/api/dlq/replays/preview',
+        body: { selection: { filter: { errorType: NUL } } },
+        says: nul('body', 'selection.filter.errorType'),
+      },
+      {
+        what: 'discard filter q',
+        method: 'POST',
+        path: '/api/dlq/discard',
+        body: { selection: { filter: { q: NUL } }, reason: 'cleanup' },
+        says: nul('body', 'selection.filter.q'),
+      },
+      {
+        what: 'discard filter sourceTopic',
+        method: 'POST',
+        path: '/api/dlq/discard',
+        body: { selection: { filter: { sourceTopic: NUL } }, reason: 'cleanup' },
+        says: nul('body', 'selection.filter.sourceTopic'),
+      },
+      {
+        what: 'discard reason',
+        method: 'POST',
+        path: '/api/dlq/discard',
+        body: { selection: { ids: ['999999999'] }, reason: `a${NUL}bc` },
+        says: nul('body', 'reason'),
+      },
+      {
+        what: 'backfill preview reason',
+        method: 'POST',
+        path: '/api/backfills/preview',
+        body: { ...target, reason: `ab${NUL}c` },
+        says: nul('body', 'reason'),
+      },
+      {
+        what: 'an unpaired surrogate in a reason',
+        method: 'POST',
+        path: '/api/backfills/preview',
+        body: { ...target, reason: 'ab\ud800c' },
+        says: 'invalid body: reason contains an unpaired UTF-16 surrogate',
+      },
+      ...(['/api/backfills/preview', '/api/backfills'] as const).flatMap((path): Hostile[] => [
+        {
+          what: `${path} from year 1`,
+          method: 'POST',
+          path,
+          body: { ...target, range: { kind: 'time', from: '0001-01-01T00:00:00Z' } },
+          says: /at or after 1970-01-01T00:00:00Z[^]*→ at range\.from/,
+        },
+        {
+          what: `${path} to before 1970`,
+          method: 'POST',
+          path,
+          body: { ...target, range: { kind: 'time', to: '1969-12-31T23:59:59Z' } },
+          says: /at or after 1970-01-01T00:00:00Z[^]*→ at range\.to/,
+        },
+        ...['.', '..', '__consumer_offsets', '__transaction_state'].map((topic): Hostile => ({
+          what: `${path} target ${topic}`,
+          method: 'POST',
+          path,
+          body: { ...target, targetTopic: topic },
+          says: /→ at targetTopic/,
+        })),
+        {
+          what: `${path} a 245-character target`,
+          method: 'POST',
+          path,
+          body: { ...target, targetTopic: t245 },
+          says: 'too long for the duplicatesTopic named after it (256 characters, Kafka allows 249)',
+        },
+        {
+          what: `${path} source __consumer_offsets`,
+          method: 'POST',
+          path,
+          body: { ...target, sourceTopic: '__consumer_offsets' },
+          says: /Kafka internal topic[^]*→ at sourceTopic/,
+        },
+      ]),
+      ...['replaying', 'replayed', 'discarded', 'resolved'].map((status): Hostile => ({
+        what: `replay preview of ${status} records`,
+        method: 'POST',
+        path: '/api/dlq/replays/preview',
+        body: { selection: { filter: { status } } },
+        says: 'a replay takes open or quarantined records only',
+      })),
+    ];
+
+    it.each(hostile)('$what', async ({ method, path: pathname, body, says }) => {
+      const requestId = `hostile-${randomUUID()}`;
+      const res = await fetch(`${processor!.baseUrl}${pathname}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${await consoleToken('operator')}`,
+          'x-request-id': requestId,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const answer = apiErrorSchema.parse(await res.json());
+      expect({ status: res.status, message: answer.message }).toEqual({
+        status: 400,
+        message: (typeof says === 'string'
+          ? expect.stringContaining(says)
+          : expect.stringMatching(says)) as unknown,
+      });
+      const rows = await testPool().query<{ result: string; status_code: number }>(
+        `SELECT result, status_code FROM operator_action WHERE request_id = $1`,
+        [requestId],
+      );
+      expect(rows.rows).toEqual(method === 'POST' ? [{ result: 'rejected', status_code: 400 }] : []);
+      expect((await fetch(`${processor!.baseUrl}/health/live`)).status).toBe(200);
+    });
+
+    it('a time range past the newest record is the end of the log; a quarantined replay is taken', async () => {
+      const source = `${name}.hostile.source`;
+      await createTopics({ [source]: 1 });
+      await produce(source, [{ key: 'k', value: 'v', timestamp: String(Date.now()) }]);
+      const operator = await consoleToken('operator');
+      const post = (pathname: string, body: unknown) =>
+        fetch(`${processor!.baseUrl}${pathname}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${operator}`, 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
+      const preview = async (range: object) => {
+        const res = await post('/api/backfills/preview', { ...target, sourceTopic: source, range });
+        expect(res.status).toBe(200);
+        return (await res.json()) as { totalRecords: number };
+      };
+      expect(await preview({ kind: 'time', from: '9999-12-31T23:59:59.999Z' })).toMatchObject({
+        totalRecords: 0,
+      });
+      expect(
+        await preview({ kind: 'time', from: '1970-01-01T00:00:00Z', to: '9999-12-31T23:59:59.999Z' }),
+      ).toMatchObject({ totalRecords: 1 });
+      const replay = await post('/api/dlq/replays/preview', {
+        selection: { filter: { status: 'quarantined' } },
+      });
+      expect(replay.status).toBe(200);
+      expect(await replay.json()).toMatchObject({
+        count: 0,
+        scope: expect.stringMatching(/quarantined/) as unknown,
+      });
     });
   });
 });

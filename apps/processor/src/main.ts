@@ -12,6 +12,7 @@ import { JsonLogger } from './platform/logging/json-logger';
 import { shutdownTelemetry } from './platform/telemetry/telemetry';
 import { PipelineTopicsRepository } from './adapters/postgres/pipeline-topics.repository';
 import { PipelineService } from './data-plane/pipeline/pipeline.service';
+import { withRetry, type RetryPolicy } from './data-plane/pipeline/retry';
 import { StateExpiryService } from './data-plane/state/state-expiry.service';
 import { BackfillService } from './control-plane/backfills/backfill.service';
 import { ReplayService } from './control-plane/replays/replay.service';
@@ -35,11 +36,25 @@ async function bootstrap(): Promise<void> {
   // Consume only once HTTP (health, metrics) is up, so the process is observable from its first batch.
   await app.get(PipelineService).start();
   // Known to every processor sharing the database, so none of them backfills into these topics.
-  await app.get(PipelineTopicsRepository).register(config.pipeline.name, config.topics);
+  // The process is ready by now: Postgres restarting at this moment is retried, not fatal.
+  const topics = app.get(PipelineTopicsRepository);
+  await withRetry(
+    () => topics.register(config.pipeline.name, config.topics),
+    STARTUP_RETRY,
+    (attempt, error, delayMs) =>
+      logger.write('warn', 'could not register the pipeline topics; retrying', {
+        attempt,
+        delay_ms: delayMs,
+        error: String(error),
+      }),
+  );
   app.get(StateExpiryService).start();
   app.get(BackfillService).start();
   app.get(ReplayService).startPublisher();
 }
+
+/** Startup writes after the process is ready: about half a minute of retries through a Postgres restart. */
+const STARTUP_RETRY: RetryPolicy = { attempts: 10, baseDelayMs: 250, maxDelayMs: 5_000 };
 
 /**
  * SIGTERM/SIGINT: stop consuming (the in-flight batch finishes or aborts), close HTTP and the pool,

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { BloomStripe, KeyState, WatermarkSnapshot } from '@dedup/core';
 import { isOutcome } from '@dedup/contracts';
 import { DataSource } from 'typeorm';
+import { pgText } from '../adapters/postgres/pg-text';
 import {
   inPipelinedTransaction,
   PREPARED,
@@ -223,16 +224,6 @@ const RECORD_REDECIDED_SQL = `WITH ${RECORD_ROWS_SQL}, fresh AS (
     UNION ALL
     SELECT * FROM redone
   ), ${rollupsSql('$5')}`;
-
-/**
- * Postgres text and jsonb cannot hold U+0000, which JSON and Kafka headers can. Diagnostic text
- * (reasons, header values) is stored with U+FFFD in its place; the original bytes stay in bytea.
- */
-function pgText(value: string): string;
-function pgText(value: string | null): string | null;
-function pgText(value: string | null): string | null {
-  return value === null ? null : value.toWellFormed().replaceAll('\u0000', '\uFFFD');
-}
 
 @Injectable()
 export class DedupRepository {
