@@ -23,6 +23,7 @@ import { RecordTrace } from '../../platform/telemetry/record-tracing';
 import { BatchDecider, fingerprint, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { keyAndHeaderBytes, OUTPUT_HEADROOM_BYTES, toOutputRecord } from './output-records';
+import { TakeoverFence } from './takeover-fence';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
 
 /**
@@ -57,8 +58,8 @@ export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
   private lagTimer: NodeJS.Timeout | undefined;
-  /** Per partition, the assignment generation whose first batch has been fenced. */
-  private readonly fenced = new Map<string, number>();
+  /** Fences a partition's previous owner once per assignment and drops what it already emitted. */
+  private readonly fence: TakeoverFence;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -70,6 +71,10 @@ export class PipelineService {
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'pipeline', pipeline: config.pipeline.name });
+    this.fence = new TakeoverFence(
+      () => kafka.assignmentGeneration,
+      (topic, partition) => kafka.fenceAndReadCommitted(topic, partition),
+    );
   }
 
   get isRunning(): boolean {
@@ -281,27 +286,29 @@ export class PipelineService {
   }
 
   /**
-   * The first batch of a partition after each (re)assignment: fence the previous owner and drop the
-   * records below the group's committed offset (they were emitted already; see KafkaAdapter).
+   * Drops the records below the group's committed offset (a previous owner emitted them; see
+   * TakeoverFence), fencing that owner on the first batch of each assignment.
    */
   private async skipCommitted(batch: ConsumedBatch): Promise<readonly ConsumedRecord[]> {
-    const key = `${batch.topic}/${batch.partition}`;
-    const generation = this.kafka.assignmentGeneration;
-    if (this.fenced.get(key) === generation) return batch.records;
-    const committed = await this.kafka.fenceAndReadCommitted(batch.topic, batch.partition);
-    this.fenced.set(key, generation);
-    const kept =
-      committed === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= committed);
-    // One line per partition and assignment: what a takeover saw, for exactly-once forensics.
-    this.log.write('info', 'partition fenced; resuming after the committed offset', {
-      topic: batch.topic,
-      partition: batch.partition,
-      generation,
-      committed: committed?.toString() ?? null,
-      batch_first_offset: batch.records[0]?.offset,
-      batch_last_offset: batch.records.at(-1)?.offset,
-      skipped: batch.records.length - kept.length,
-    });
+    const { kept, fenced } = await this.fence.check(batch.topic, batch.partition, batch.records);
+    if (fenced === undefined && kept.length === batch.records.length) return kept;
+    // One line per partition and assignment, and one per later batch that still met records below
+    // the committed offset: what a takeover saw, for exactly-once forensics.
+    this.log.write(
+      'info',
+      fenced === undefined
+        ? 'records below the committed offset skipped (a previous owner emitted them)'
+        : 'partition fenced; resuming after the committed offset',
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        generation: this.kafka.assignmentGeneration,
+        committed: fenced === undefined ? undefined : (fenced.committed?.toString() ?? null),
+        batch_first_offset: batch.records[0]?.offset,
+        batch_last_offset: batch.records.at(-1)?.offset,
+        skipped: batch.records.length - kept.length,
+      },
+    );
     return kept;
   }
 
