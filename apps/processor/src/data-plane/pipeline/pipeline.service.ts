@@ -23,6 +23,7 @@ import { RecordTrace } from '../../platform/telemetry/record-tracing';
 import { BatchDecider, fingerprint, type Decided } from './batch-decider';
 import { toDecisionRecord, type DecisionRecord } from './decision-record';
 import { keyAndHeaderBytes, OUTPUT_HEADROOM_BYTES, toOutputRecord } from './output-records';
+import { TakeoverFence } from './takeover-fence';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
 
 /**
@@ -57,8 +58,8 @@ export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
   private lagTimer: NodeJS.Timeout | undefined;
-  /** Per partition, the assignment generation whose first batch has read the committed offset. */
-  private readonly fenced = new Map<string, number>();
+  /** Fences a partition's previous owner once per assignment and drops what it already emitted. */
+  private readonly fence: TakeoverFence;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -70,6 +71,10 @@ export class PipelineService {
     logger: JsonLogger,
   ) {
     this.log = logger.child({ component: 'pipeline', pipeline: config.pipeline.name });
+    this.fence = new TakeoverFence(
+      () => kafka.assignmentGeneration,
+      (topic, partition) => kafka.readCommittedOffset(topic, partition),
+    );
   }
 
   get isRunning(): boolean {
@@ -263,11 +268,12 @@ export class PipelineService {
         this.metrics.countProducerFenced();
         this.log.write(
           'warn',
-          'transactional producer fenced (a transaction outlived its timeout); recreated, its batches retry',
+          'transactional producer fenced; the batch fails and the consumer rejoins the group',
+          {
+            topic: event.topic,
+            partition: event.partition,
+          },
         );
-        return;
-      case 'generation-refused':
-        // Logged by the adapter with the partitions; their batches return not-assigned.
         return;
       case 'group-joined':
         this.metrics.countRebalance();
@@ -280,28 +286,30 @@ export class PipelineService {
   }
 
   /**
-   * The first batch of a partition after each (re)assignment: drop the records below the group's
-   * committed offset (they were emitted already), read once no transactional commit to the partition
-   * is pending (a previous owner's, or a killed instance's until the broker aborts it; KafkaAdapter).
+   * Drops the records below the group's committed offset (a previous owner emitted them; see
+   * TakeoverFence), read on the first batch of each assignment once no transactional commit to the
+   * partition is pending (a previous owner's, or a killed instance's until the broker aborts it).
    */
   private async skipCommitted(batch: ConsumedBatch): Promise<readonly ConsumedRecord[]> {
-    const key = `${batch.topic}/${batch.partition}`;
-    const generation = this.kafka.assignmentGeneration;
-    if (this.fenced.get(key) === generation) return batch.records;
-    const committed = await this.kafka.readCommittedOffset(batch.topic, batch.partition);
-    this.fenced.set(key, generation);
-    const kept =
-      committed === null ? batch.records : batch.records.filter((r) => BigInt(r.offset) >= committed);
-    // One line per partition and assignment: what a takeover saw, for exactly-once forensics.
-    this.log.write('info', 'partition assigned; resuming after the committed offset', {
-      topic: batch.topic,
-      partition: batch.partition,
-      generation,
-      committed: committed?.toString() ?? null,
-      batch_first_offset: batch.records[0]?.offset,
-      batch_last_offset: batch.records.at(-1)?.offset,
-      skipped: batch.records.length - kept.length,
-    });
+    const { kept, fenced } = await this.fence.check(batch.topic, batch.partition, batch.records);
+    if (fenced === undefined && kept.length === batch.records.length) return kept;
+    // One line per partition and assignment, and one per later batch that still met records below
+    // the committed offset: what a takeover saw, for exactly-once forensics.
+    this.log.write(
+      'info',
+      fenced === undefined
+        ? 'records below the committed offset skipped (a previous owner emitted them)'
+        : 'partition assigned; resuming after the committed offset',
+      {
+        topic: batch.topic,
+        partition: batch.partition,
+        generation: this.kafka.assignmentGeneration,
+        committed: fenced === undefined ? undefined : (fenced.committed?.toString() ?? null),
+        batch_first_offset: batch.records[0]?.offset,
+        batch_last_offset: batch.records.at(-1)?.offset,
+        skipped: batch.records.length - kept.length,
+      },
+    );
     return kept;
   }
 
