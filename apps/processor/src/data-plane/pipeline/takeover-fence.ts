@@ -6,15 +6,16 @@ interface Offset {
 /** What one batch's check found: the records to process, and whether it fenced (for the log). */
 export interface FenceResult<R extends Offset> {
   readonly kept: readonly R[];
-  /** Set on the first batch of a partition after each (re)assignment: it fenced the previous owner. */
+  /** Set on the first batch of a partition after each (re)assignment, with the committed offset read. */
   readonly fenced?: { readonly committed: bigint | null };
 }
 
 /**
  * Drops the records a previous owner of a partition has already emitted (docs/exactly-once.md,
- * "The zombie duplicate"). On the first batch after each (re)assignment it fences the previous owner and reads the
- * group's committed offset; every record below that offset is skipped, in that batch and in every later
- * batch of the same assignment.
+ * "The zombie duplicate"). On the first batch after each (re)assignment it asks the adapter for the
+ * group's committed offset (the adapter first settles the previous owner: fences its transactional id,
+ * or waits for its pending commit); every record below that offset is skipped, in that batch and in
+ * every later batch of the same assignment.
  *
  * Later batches matter: the consumer's fetch position follows what this member processed, not the
  * committed offset. A member frozen with a batch in hand (a zombie) that finds the new owner has
@@ -28,7 +29,7 @@ export class TakeoverFence {
 
   constructor(
     private readonly generation: () => number,
-    private readonly fenceAndReadCommitted: (topic: string, partition: number) => Promise<bigint | null>,
+    private readonly readCommitted: (topic: string, partition: number) => Promise<bigint | null>,
   ) {}
 
   async check<R extends Offset>(
@@ -42,7 +43,7 @@ export class TakeoverFence {
     if (known !== undefined && known.generation === generation) {
       return { kept: below(records, known.committed) };
     }
-    const committed = await this.fenceAndReadCommitted(topic, partition);
+    const committed = await this.readCommitted(topic, partition);
     this.fences.set(key, { generation, committed });
     return { kept: below(records, committed), fenced: { committed } };
   }
