@@ -58,7 +58,7 @@ export class PipelineService {
   private readonly log: JsonLogger;
   private running = false;
   private lagTimer: NodeJS.Timeout | undefined;
-  /** Fences a partition's previous owner once per assignment and drops what it already emitted. */
+  /** Reads a partition's committed offset once per assignment and drops what was already emitted. */
   private readonly fence: TakeoverFence;
 
   constructor(
@@ -268,12 +268,11 @@ export class PipelineService {
         this.metrics.countProducerFenced();
         this.log.write(
           'warn',
-          'transactional producer fenced; the batch fails and the consumer rejoins the group',
-          {
-            topic: event.topic,
-            partition: event.partition,
-          },
+          'transactional producer fenced (a transaction outlived its timeout); recreated, its batches retry',
         );
+        return;
+      case 'generation-refused':
+        // Logged by the adapter with the partitions; their batches return not-assigned.
         return;
       case 'group-joined':
         this.metrics.countRebalance();
