@@ -89,11 +89,6 @@ const CONSUMER_RESTART_MAX_MS = 60_000;
 /** ...counted from 1 again once the last crash is this old. */
 const CRASH_MEMORY_MS = 10 * 60_000;
 const FENCING_ERRORS = new Set(['INVALID_PRODUCER_EPOCH', 'PRODUCER_FENCED']);
-/**
- * How long a batch whose Postgres transaction has committed waits for the other batches of its round
- * before the round's Kafka transaction starts without them (ADR 0016's prototype: 50 ms).
- */
-const ROUND_WAIT_MS = 50;
 
 function isFencing(error: unknown): boolean {
   return someCause(
@@ -174,7 +169,7 @@ export class KafkaAdapter {
   private readonly transactionalId: string;
   /** Per partition, the group metadata of the batch eachBatch is running for it (one at a time). */
   private readonly batchGroups = new Map<string, GroupMetadata>();
-  /** eachBatch calls in flight: a round's transaction waits (up to ROUND_WAIT_MS) for all of them. */
+  /** eachBatch calls in flight: a round's transaction waits (up to BATCH_ROUND_WAIT_MS) for all of them. */
   private activeBatches = 0;
   private roundQueue: RoundItem[] = [];
   private roundRunning = false;
@@ -563,16 +558,17 @@ export class KafkaAdapter {
   }
 
   /**
-   * Starts the round's transaction once every batch in flight has joined (or ROUND_WAIT_MS after the
-   * first one did); one transaction at a time (kafkajs allows one open transaction per producer).
+   * Starts the round's transaction once every batch in flight has joined (or BATCH_ROUND_WAIT_MS after
+   * the first one did); one transaction at a time (kafkajs allows one open transaction per producer).
    */
   private maybeRunRound(): void {
     if (this.roundRunning || this.roundQueue.length === 0) return;
-    if (this.roundQueue.length < this.activeBatches) {
+    const waitMs = this.config.kafka.batch.roundWaitMs;
+    if (this.roundQueue.length < this.activeBatches && waitMs > 0) {
       this.roundTimer ??= setTimeout(() => {
         this.roundTimer = undefined;
         this.runRound();
-      }, ROUND_WAIT_MS);
+      }, waitMs);
       return;
     }
     this.runRound();

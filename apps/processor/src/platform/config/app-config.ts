@@ -62,6 +62,12 @@ const envSchema = z.object({
   // 10 ms (docs/adr/0013): at 2-5k events/s a fifth less CPU in the processor, broker and Postgres,
   // p99 the same or better, p50 up to 10 ms more; near idle the 10-ms fetches cost nothing measurable.
   BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(10),
+  /**
+   * Exactly-once: how long a batch whose Postgres transaction has committed waits for the other
+   * batches in flight to join its round's one Kafka transaction (docs/adr/0017). 0: the transaction
+   * starts at once with the batches ready; the others form the next one, while it runs.
+   */
+  BATCH_ROUND_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(50),
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
@@ -110,7 +116,7 @@ export interface AppConfig {
     readonly groupId: string;
     readonly transactionTimeoutMs: number;
     readonly guarantee: 'exactly_once' | 'at_least_once';
-    readonly batch: { readonly maxRecords: number; readonly lingerMs: number };
+    readonly batch: { readonly maxRecords: number; readonly lingerMs: number; readonly roundWaitMs: number };
     readonly sessionTimeoutMs: number;
     /** Partitions for topics the processor creates when they are missing. */
     readonly topicPartitions: number;
@@ -177,7 +183,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
       groupId: e.KAFKA_GROUP_ID ?? `dedup-${e.PIPELINE_NAME}`,
       transactionTimeoutMs: e.KAFKA_TRANSACTION_TIMEOUT_MS,
       guarantee: e.PROCESSING_GUARANTEE,
-      batch: { maxRecords: e.BATCH_MAX_RECORDS, lingerMs: e.BATCH_LINGER_MS },
+      batch: {
+        maxRecords: e.BATCH_MAX_RECORDS,
+        lingerMs: e.BATCH_LINGER_MS,
+        roundWaitMs: e.BATCH_ROUND_WAIT_MS,
+      },
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       topicPartitions: e.TOPIC_PARTITIONS,
     },
