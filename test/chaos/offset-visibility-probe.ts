@@ -16,7 +16,8 @@ export interface OffsetVisibility {
  * A probe of the broker, for docs/exactly-once.md: is a transaction's committed consumer offset
  * visible to OffsetFetch (as kafkajs sends it, without `require_stable`) as soon as another producer
  * with the same transactional id has been initialised, which the broker only allows once that
- * transaction has completed? That is what `KafkaAdapter.fenceAndReadCommitted` relies on.
+ * transaction has completed? That is what `KafkaAdapter.fenceAndReadCommitted` relied on until ADR 0017
+ * (fencing by consumer group generation since; the stable read it led to is `readCommittedOffset`).
  *
  * Each round: producer A commits a transaction with an offset for group `probe`; while its commit is
  * in flight, producer B registers the same transactional id (InitProducerId waits with
