@@ -27,6 +27,7 @@ export const METRIC = {
   kafkaTransactionsTotal: 'dedup_kafka_transactions_total',
   kafkaProducerFencedTotal: 'dedup_kafka_producer_fenced_total',
   consumerRebalancesTotal: 'dedup_consumer_rebalances_total',
+  consumerRestartsTotal: 'dedup_consumer_restarts_total',
   outputLsoLagRecords: 'dedup_output_lso_lag_records',
   outputLsoProbeErrorsTotal: 'dedup_output_lso_probe_errors_total',
   partitionLastCommitTimestampSeconds: 'dedup_partition_last_commit_timestamp_seconds',

@@ -412,14 +412,28 @@ function exactlyOnceRow(): AnyPanelBuilder[] {
       query('A', `sum by (instance) (rate(${METRIC.kafkaProducerFencedTotal}[${R}])) * 60`, '{{instance}}'),
     ),
     timeseries(
-      'Consumer group joins',
-      'Rebalances each instance took part in, per minute (its joins of the consumer group). Joins that ' +
-        'keep coming: members keep leaving (missed heartbeats, crashes, fenced batches).',
+      'Consumer group joins and restarts',
+      'Per instance, per minute: rebalances it took part in (its joins of the consumer group), and ' +
+        'Kafka consumers it replaced after kafkajs gave up on one. Joins that keep coming: members ' +
+        'keep leaving (missed heartbeats, crashes, refused rounds). Restarts that keep coming: the ' +
+        'same error each time (the log and /health/ready name it), e.g. a broker refusing a record.',
       'short',
       6,
-    ).withTarget(
-      query('A', `sum by (instance) (rate(${METRIC.consumerRebalancesTotal}[${R}])) * 60`, '{{instance}}'),
-    ),
+    )
+      .withTarget(
+        query(
+          'A',
+          `sum by (instance) (rate(${METRIC.consumerRebalancesTotal}[${R}])) * 60`,
+          '{{instance}} joins',
+        ),
+      )
+      .withTarget(
+        query(
+          'B',
+          `sum by (instance) (rate(${METRIC.consumerRestartsTotal}[${R}])) * 60`,
+          '{{instance}} consumer restarts',
+        ),
+      ),
     timeseries(
       'Output LSO lag',
       'Per output partition: end offset minus last stable offset, probed every 10 s. Records of open ' +

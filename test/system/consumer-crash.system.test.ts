@@ -65,15 +65,18 @@ describe('a consumer that stops on an error kafkajs does not retry', () => {
     ]);
 
     // The lag is read from the broker even though no batch commits: the three records behind.
-    await eventually(
+    const metrics = await eventually(
       'the consumer lag to show the 3 records behind',
       async () => {
-        const metrics = await (await processor!.get('/metrics')).text();
-        return metrics.includes(`dedup_consumer_lag_records{topic="${topics.input}",partition="0"} 3`)
-          ? true
+        const text = await (await processor!.get('/metrics')).text();
+        return text.includes(`dedup_consumer_lag_records{topic="${topics.input}",partition="0"} 3`)
+          ? text
           : undefined;
       },
       45_000,
     );
+    // Every replacement counted (the restarts go on meanwhile, so at least the three seen above).
+    const restarts = Number(/^dedup_consumer_restarts_total (\d+)$/m.exec(metrics)?.[1]);
+    expect(restarts).toBeGreaterThanOrEqual(3);
   });
 });

@@ -280,6 +280,7 @@ export class PipelineService {
       case 'consumer-crashed':
         // The adapter logs it and starts a new consumer; readiness says why nothing is consumed
         // meanwhile, and the consumer-lag alert fires if it does not recover.
+        this.metrics.countConsumerRestart();
         return;
     }
   }

@@ -18,6 +18,7 @@ describe('MetricsService: exactly-once health', () => {
     ]);
     expect(await samples(m, METRIC.producerFencedTotal)).toEqual([{ labels: {}, value: 0 }]);
     expect(await samples(m, METRIC.consumerRebalancesTotal)).toEqual([{ labels: {}, value: 0 }]);
+    expect(await samples(m, METRIC.consumerRestartsTotal)).toEqual([{ labels: {}, value: 0 }]);
     expect(await samples(m, METRIC.outputLsoProbeErrorsTotal)).toEqual([{ labels: {}, value: 0 }]);
   });
 
@@ -27,12 +28,14 @@ describe('MetricsService: exactly-once health', () => {
     m.countProducerFenced();
     m.countRebalance();
     m.countRebalance();
+    m.countConsumerRestart();
     expect(await samples(m, METRIC.transactionsTotal)).toContainEqual({
       labels: { result: 'aborted' },
       value: 1,
     });
     expect(await samples(m, METRIC.producerFencedTotal)).toEqual([{ labels: {}, value: 1 }]);
     expect(await samples(m, METRIC.consumerRebalancesTotal)).toEqual([{ labels: {}, value: 2 }]);
+    expect(await samples(m, METRIC.consumerRestartsTotal)).toEqual([{ labels: {}, value: 1 }]);
   });
 
   it('stamps the input partition with the time of its last committed batch, in epoch seconds', async () => {

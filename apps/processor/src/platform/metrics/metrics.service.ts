@@ -21,6 +21,7 @@ export const METRIC = {
   transactionsTotal: 'dedup_kafka_transactions_total',
   producerFencedTotal: 'dedup_kafka_producer_fenced_total',
   consumerRebalancesTotal: 'dedup_consumer_rebalances_total',
+  consumerRestartsTotal: 'dedup_consumer_restarts_total',
   outputLsoLagRecords: 'dedup_output_lso_lag_records',
   outputLsoProbeErrorsTotal: 'dedup_output_lso_probe_errors_total',
   partitionLastCommitTimestampSeconds: 'dedup_partition_last_commit_timestamp_seconds',
@@ -80,6 +81,7 @@ export class MetricsService {
   private readonly transactions: Counter<'result'>;
   private readonly producerFenced: Counter;
   private readonly rebalances: Counter;
+  private readonly consumerRestarts: Counter;
   private readonly outputLsoLag: Gauge<'topic' | 'partition'>;
   private readonly outputLsoProbeErrors: Counter;
   private readonly lastCommit: Gauge<'topic' | 'partition'>;
@@ -228,12 +230,17 @@ export class MetricsService {
     this.transactions.inc({ result: 'aborted' }, 0);
     this.producerFenced = new Counter({
       name: METRIC.producerFencedTotal,
-      help: "This instance's transactional producers fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH): another owner took the partition, or a transaction timed out",
+      help: "This instance's transactional producer fenced (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH): a transaction outlived KAFKA_TRANSACTION_TIMEOUT_MS",
       registers,
     });
     this.rebalances = new Counter({
       name: METRIC.consumerRebalancesTotal,
       help: 'Consumer group joins of this instance: the rebalances it took part in, its first join included',
+      registers,
+    });
+    this.consumerRestarts = new Counter({
+      name: METRIC.consumerRestartsTotal,
+      help: 'Kafka consumers this instance replaced after kafkajs gave up on one (an error it does not retry); a new one starts after a backoff',
       registers,
     });
     this.outputLsoLag = new Gauge({
@@ -404,6 +411,10 @@ export class MetricsService {
 
   countRebalance(): void {
     this.rebalances.inc();
+  }
+
+  countConsumerRestart(): void {
+    this.consumerRestarts.inc();
   }
 
   /** Replaces the output partitions' LSO lag series with a probe's result (none: the probe failed). */
