@@ -88,6 +88,8 @@ const { values } = parseArgs({
     'out-dir': { type: 'string' },
     /** Extra environment for the processor, KEY=VALUE (repeatable): tuning experiments without code changes. */
     'processor-env': { type: 'string', multiple: true, default: [] },
+    /** A flag for the processor's node, before its script (--trace-gc, which NODE_OPTIONS refuses). */
+    'processor-node-arg': { type: 'string', multiple: true, default: [] },
     /** A Postgres server setting, name=value (repeatable), over the bench stack's (bench-stack.ts). */
     'pg-setting': { type: 'string', multiple: true, default: [] },
     /**
@@ -296,6 +298,7 @@ async function startSut(
         'processor',
         [
           ...(opts.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${opts.cpuProfileDir}`]),
+          ...values['processor-node-arg'],
           'apps/processor/dist/main.js',
         ],
         {
@@ -556,8 +559,18 @@ async function runStep(
   const measured = sum(probeTicks, 'n');
   const achieved = Math.round(measured / Math.max(seconds(probeTicks), 1e-3));
   const hist = new LatencyHistogram();
-  for (const t of probeTicks) hist.merge(t['h'] as SparseHistogram, Number(t['max'] ?? 0));
+  const toPublish = new LatencyHistogram();
+  const toRead = new LatencyHistogram();
+  for (const t of probeTicks) {
+    hist.merge(t['h'] as SparseHistogram, Number(t['max'] ?? 0));
+    if (Array.isArray(t['hp'])) toPublish.merge(t['hp'] as SparseHistogram, Number(t['max_p'] ?? 0));
+    if (Array.isArray(t['hr'])) toRead.merge(t['hr'] as SparseHistogram, Number(t['max_r'] ?? 0));
+  }
   const q = (p: number) => Math.round(10 * (hist.quantile(p) ?? 0)) / 10;
+  const part = (h: LatencyHistogram) => {
+    const at = (p: number) => Math.round(10 * (h.quantile(p) ?? 0)) / 10;
+    return { p50: at(0.5), p99: at(0.99), max: Math.round(h.max) };
+  };
   const usage = cpuBetween(a.cpu, b.cpu, os.cpus().length);
   const cpu = sumInstances(usage.cores, count, round2);
   const memory = sumInstances(mem, count, (n) => n);
@@ -665,6 +678,7 @@ async function runStep(
     records_measured: measured,
     latency_ms:
       hist.count === 0 ? null : { p50: q(0.5), p99: q(0.99), p999: q(0.999), max: Math.round(hist.max) },
+    latency_split_ms: toPublish.count === 0 ? null : { to_publish: part(toPublish), to_read: part(toRead) },
     lag_start: a.lag,
     lag_end: b.lag,
     drain_s: drain,
@@ -691,9 +705,16 @@ async function runStep(
 
 function printStep(s: BenchStep): void {
   const lat = s.latency_ms;
+  const split = s.latency_split_ms ?? null;
+  const parts =
+    split === null
+      ? ''
+      : `produce → published p50/p99 ${formatMs(split.to_publish.p50)}/${formatMs(split.to_publish.p99)}, ` +
+        `published → read ${formatMs(split.to_read.p50)}/${formatMs(split.to_read.p99)}, `;
   log(
     `${s.config}${s.instances === undefined ? '' : ` ×${s.instances.length}`} ${formatRate(s.offered)}/s: sent ${formatRate(s.sent)}/s, achieved ${formatRate(s.achieved)}/s, ` +
       `p50/p99/p99.9 ${lat === null ? '–' : `${formatMs(lat.p50)}/${formatMs(lat.p99)}/${formatMs(lat.p999)}`}, ` +
+      parts +
       `lag ${s.lag_start}→${s.lag_end}, cpu ${JSON.stringify(s.cpu)} box ${s.machine_cores}` +
       `${s.other_cores > 0.15 ? ` (${s.other_cores} not ours: ${JSON.stringify(s.other_processes)})` : ''} → ${s.status}${s.why === '' ? '' : ` (${s.why})`}`,
   );

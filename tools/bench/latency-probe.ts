@@ -2,6 +2,10 @@
 // (so it sees only what a downstream consumer would) and, for every record, computes
 // now − `bench-produced-at`. Every second it prints a JSON line with the interval's record count per
 // topic and a sparse latency histogram (tools/bench/histogram.ts), for bench.ts to merge per step.
+// Beside it, the same latency in two parts, split at the output record's Kafka timestamp, which the
+// system under test leaves to its client (kafkajs stamps a record when it builds the produce request):
+// `hp`, produce → published (fetch, batching, Postgres, the round's wait) and `hr`, published → read
+// (the rest of the transaction, its commit markers, the probe's fetch).
 //
 //   node tools/bench/latency-probe.ts --brokers 127.0.0.1:22092 --topics a,b,c [--group bench-probe-1]
 import { parseArgs } from 'node:util';
@@ -33,6 +37,8 @@ const consumer = kafka.consumer({
   minBytes: 1,
 });
 const histogram = new LatencyHistogram();
+const toPublish = new LatencyHistogram();
+const toRead = new LatencyHistogram();
 let byTopic: Record<string, number> = {};
 let missingHeader = 0;
 let intervalStart = Date.now();
@@ -54,7 +60,13 @@ await consumer.run({
         missingHeader++;
         continue;
       }
-      histogram.record(now - Number(first.toString()));
+      const producedAt = Number(first.toString());
+      histogram.record(now - producedAt);
+      const publishedAt = Number(m.timestamp);
+      if (publishedAt >= producedAt) {
+        toPublish.record(publishedAt - producedAt);
+        toRead.record(now - publishedAt);
+      }
     }
     byTopic[batch.topic] = (byTopic[batch.topic] ?? 0) + n;
     return Promise.resolve();
@@ -73,8 +85,14 @@ const timer = setInterval(() => {
     missing_header: missingHeader,
     max: histogram.max,
     h: histogram.toSparse(),
+    max_p: toPublish.max,
+    hp: toPublish.toSparse(),
+    max_r: toRead.max,
+    hr: toRead.toSparse(),
   });
   histogram.clear();
+  toPublish.clear();
+  toRead.clear();
   byTopic = {};
   missingHeader = 0;
   intervalStart = now;

@@ -32,6 +32,15 @@ export interface StepResult {
   readonly records_measured: number;
   /** Produce → read_committed latency of the records read during the window, ms. */
   readonly latency_ms: { p50: number; p99: number; p999: number; max: number } | null;
+  /**
+   * The same latency split at the output record's Kafka timestamp (set when the system under test's
+   * client built the produce request): produce → published, and published → read committed. Absent
+   * in runs from before it was measured.
+   */
+  readonly latency_split_ms?: {
+    readonly to_publish: { p50: number; p99: number; max: number };
+    readonly to_read: { p50: number; p99: number; max: number };
+  } | null;
   /** Consumer-group lag on the input topic (records) at the window's start and end. */
   readonly lag_start: number;
   readonly lag_end: number;
