@@ -59,9 +59,10 @@ const envSchema = z.object({
   /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
   BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
   /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
-  // 10 ms (docs/adr/0013): at 2-5k events/s a fifth less CPU in the processor, broker and Postgres,
-  // p99 the same or better, p50 up to 10 ms more; near idle the 10-ms fetches cost nothing measurable.
-  BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(10),
+  // 0 since one Kafka transaction per round (docs/adr/0018): p99 at 2k events/s 42-45 ms against
+  // 66-80 with 10 ms, for 0.3-0.45 more cores over the processor, broker and Postgres at 250-5k/s;
+  // 10 gives that CPU back where latency matters less (docs/adr/0013).
+  BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /**
    * Exactly-once: how long a batch whose Postgres transaction has committed waits for the other
    * batches in flight to join its round's one Kafka transaction (docs/adr/0017). 0: the transaction
