@@ -193,6 +193,10 @@ describe('DLQ triage API', () => {
         reason: 'producer bug, fixed',
       }),
     ).toEqual({ status: 200, body: { discarded: 2 } });
+    // A filter on a status a discard does not take would select nothing it can act on: refused, saying why.
+    const refused = await discard({ selection: { filter: { status: 'discarded' } }, reason: 'cleanup' });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain('a discard takes open or quarantined records only');
 
     expect((await groups()).map((g) => g.count)).toEqual([3, 3]);
     const discarded = await list('status=discarded');
@@ -212,7 +216,15 @@ describe('DLQ triage API', () => {
       `SELECT result, status_code, role FROM operator_action WHERE pipeline = $1 AND action = 'dlq.discard' ORDER BY id`,
       [name],
     );
-    expect(actions.rows.map((r) => r.result)).toEqual(['rejected', 'rejected', 'refused', 'ok', 'ok', 'ok']);
+    expect(actions.rows.map((r) => r.result)).toEqual([
+      'rejected',
+      'rejected',
+      'refused',
+      'ok',
+      'ok',
+      'ok',
+      'rejected',
+    ]);
 
     // The group statistics the groups and totals read (kept by triggers) equal a count of the rows.
     const stats = await testPool().query<{ status: string; fingerprint: string; n: number; actual: number }>(

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DLQ_STATUSES, dlqDiscardRequestSchema, replayPreviewRequestSchema } from './dlq';
 
-// Unit tier: a replay's filter may only name a status a replay takes; a discard's is unchanged.
+// Unit tier: a replay's or a discard's filter may only name a status the action takes.
 
 function problem(body: unknown): string | null {
   const parsed = replayPreviewRequestSchema.safeParse(body);
@@ -29,10 +29,25 @@ describe('a replay preview request', () => {
     expect(problem({ selection: { filter: { status: 'open', drop: true } } })).not.toBeNull();
   });
 
-  it('leaves a discard filter on any status (a discard moves only open or quarantined ones)', () => {
-    expect(
-      dlqDiscardRequestSchema.safeParse({ selection: { filter: { status: 'discarded' } }, reason: 'cleanup' })
-        .success,
-    ).toBe(true);
+  it.each(DLQ_STATUSES.filter((s) => s !== 'open' && s !== 'quarantined'))(
+    'refuses a discard filter on %s records, saying which statuses a discard takes',
+    (status) => {
+      const parsed = dlqDiscardRequestSchema.safeParse({
+        selection: { filter: { status } },
+        reason: 'cleanup',
+      });
+      expect(parsed.success).toBe(false);
+      expect(parsed.error?.issues.map((i) => i.message)).toContain(
+        'a discard takes open or quarantined records only: leave status out (open) or choose open or quarantined',
+      );
+    },
+  );
+
+  it('takes a discard filter on open, quarantined or no status', () => {
+    for (const filter of [{ status: 'open' }, { status: 'quarantined' }, {}] as const) {
+      expect(dlqDiscardRequestSchema.safeParse({ selection: { filter }, reason: 'cleanup' }).success).toBe(
+        true,
+      );
+    }
   });
 });

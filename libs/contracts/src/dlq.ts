@@ -143,9 +143,37 @@ export type DlqSelection = z.input<typeof dlqSelectionSchema>;
 /** A selection after validation (what the server works with). */
 export type DlqSelectionValue = z.output<typeof dlqSelectionSchema>;
 
+/** The statuses a record may be discarded from: never one being replayed or already ended. */
+export const DISCARDABLE_DLQ_STATUSES = ['open', 'quarantined'] as const satisfies readonly DlqStatus[];
+
+export function isDiscardableDlqStatus(status: DlqStatus): boolean {
+  return (DISCARDABLE_DLQ_STATUSES as readonly DlqStatus[]).includes(status);
+}
+
+/**
+ * An action's selection: a filter's status must be one the action takes (omitted: open), or the
+ * filter would select records the action cannot act on, and the call would do nothing and say
+ * nothing about why. A refinement, not a narrower enum: inside the union its message reaches the
+ * caller, where a failed enum would read "Invalid input".
+ */
+const actionSelectionOf = (action: string, statuses: readonly DlqStatus[]) => {
+  const allowed = statuses.join(' or ');
+  return selectionOf(
+    dlqFilterSchema.extend({
+      status: z
+        .enum(DLQ_STATUSES)
+        .refine(
+          (status) => statuses.includes(status),
+          `${action} takes ${allowed} records only: leave status out (open) or choose ${allowed}`,
+        )
+        .optional(),
+    }),
+  );
+};
+
 /** `POST /api/dlq/discard`: open or quarantined records become `discarded`, with the reason. */
 export const dlqDiscardRequestSchema = z.strictObject({
-  selection: dlqSelectionSchema,
+  selection: actionSelectionOf('a discard', DISCARDABLE_DLQ_STATUSES),
   reason: z.string().trim().min(3, 'say why, in a few words').max(500),
 });
 export type DlqDiscardRequest = z.input<typeof dlqDiscardRequestSchema>;
@@ -182,22 +210,8 @@ export function isReplayableDlqStatus(status: DlqStatus): boolean {
   return (REPLAYABLE_DLQ_STATUSES as readonly DlqStatus[]).includes(status);
 }
 
-/**
- * A replay's selection: a filter's status must be one a replay takes (omitted: open), or the
- * preview would select records the replay cannot act on. A refinement, not a narrower enum: inside
- * the union its message reaches the caller, where a failed enum would read "Invalid input".
- */
-const replaySelectionSchema = selectionOf(
-  dlqFilterSchema.extend({
-    status: z
-      .enum(DLQ_STATUSES)
-      .refine(
-        isReplayableDlqStatus,
-        `a replay takes ${REPLAYABLE_DLQ_STATUSES.join(' or ')} records only: leave status out (open) or choose ${REPLAYABLE_DLQ_STATUSES.join(' or ')}`,
-      )
-      .optional(),
-  }),
-);
+/** A replay's selection: a filter's status must be one a replay takes (omitted: open). */
+const replaySelectionSchema = actionSelectionOf('a replay', REPLAYABLE_DLQ_STATUSES);
 
 /** `POST /api/dlq/replays/preview`: a dry run. Open or quarantined records only. */
 export const replayPreviewRequestSchema = z.strictObject({

@@ -1,6 +1,7 @@
 import {
   DLQ_STATUSES,
   dlqDiscardRequestSchema,
+  isDiscardableDlqStatus,
   dlqFingerprintSchema,
   dlqListQuerySchema,
   type DlqGroup,
@@ -32,12 +33,8 @@ export const SWITCH_STATUSES = [
   'discarded',
 ] as const satisfies readonly DlqStatus[];
 
-/** Statuses the processor discards from (its DlqService); rows in another get no checkbox. */
-export const DISCARDABLE_STATUSES: readonly DlqStatus[] = ['open', 'quarantined'];
-
-export function isDiscardable(status: DlqStatus): boolean {
-  return DISCARDABLE_STATUSES.includes(status);
-}
+/** Statuses the processor discards from (the contract's); rows in another get no checkbox. */
+export const isDiscardable = isDiscardableDlqStatus;
 
 /** The records filters of `GET /api/dlq` but status and page (`limit` already a number). */
 export interface DlqFilters {

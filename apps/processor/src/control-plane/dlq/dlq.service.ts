@@ -1,12 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type {
-  DlqDiscardResponse,
-  DlqGroupsResponse,
-  DlqListResponse,
-  DlqRecord,
-  DlqStatus,
-  Principal,
-  RouteInput,
+import {
+  DISCARDABLE_DLQ_STATUSES,
+  type DlqDiscardResponse,
+  type DlqGroupsResponse,
+  type DlqListResponse,
+  type DlqRecord,
+  type DlqStatus,
+  type Principal,
+  type RouteInput,
 } from '@dedup/contracts';
 import { APP_CONFIG, type AppConfig } from '../../platform/config/app-config';
 import { ActionLogService } from '../actions/action-log.service';
@@ -18,9 +19,6 @@ export class DlqRecordNotFoundError extends ControlPlaneError {
     super('not_found', message);
   }
 }
-
-/** Statuses a record may be discarded from: never one that is being replayed or already ended. */
-const DISCARDABLE: readonly DlqStatus[] = ['open', 'quarantined'];
 
 /** DLQ triage for the live pipeline (docs/dlq.md). */
 @Injectable()
@@ -64,7 +62,7 @@ export class DlqService {
     const selection = body.selection;
     const ids = await this.repository.inTransaction(async (m) => {
       const moved = await this.repository.transition(m, this.pipeline, selection, {
-        from: DISCARDABLE,
+        from: DISCARDABLE_DLQ_STATUSES,
         to: 'discarded',
         by: by.id,
         reason: body.reason,
