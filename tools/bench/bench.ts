@@ -566,11 +566,9 @@ async function runStep(
     if (Array.isArray(t['hp'])) toPublish.merge(t['hp'] as SparseHistogram, Number(t['max_p'] ?? 0));
     if (Array.isArray(t['hr'])) toRead.merge(t['hr'] as SparseHistogram, Number(t['max_r'] ?? 0));
   }
-  const q = (p: number) => Math.round(10 * (hist.quantile(p) ?? 0)) / 10;
-  const part = (h: LatencyHistogram) => {
-    const at = (p: number) => Math.round(10 * (h.quantile(p) ?? 0)) / 10;
-    return { p50: at(0.5), p99: at(0.99), max: Math.round(h.max) };
-  };
+  const at = (h: LatencyHistogram, p: number) => Math.round(10 * (h.quantile(p) ?? 0)) / 10;
+  const q = (p: number) => at(hist, p);
+  const part = (h: LatencyHistogram) => ({ p50: at(h, 0.5), p99: at(h, 0.99), max: Math.round(h.max) });
   const usage = cpuBetween(a.cpu, b.cpu, os.cpus().length);
   const cpu = sumInstances(usage.cores, count, round2);
   const memory = sumInstances(mem, count, (n) => n);

@@ -59,7 +59,7 @@ const envSchema = z.object({
   /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
   BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
   /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
-  // 0 since one Kafka transaction per round (docs/adr/0018): p99 at 2k events/s 42-45 ms against
+  // 0 since one Kafka transaction per round (docs/adr/0018): p99 at 2k events/s 37-55 ms against
   // 66-80 with 10 ms, for 0.3-0.45 more cores over the processor, broker and Postgres at 250-5k/s;
   // 10 gives that CPU back where latency matters less (docs/adr/0013).
   BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(0),
