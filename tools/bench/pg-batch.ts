@@ -6,8 +6,11 @@
 // the floor under what `npm run bench` measures for the Postgres half on a busy box.
 //
 //   npm run stack &   # or any Postgres with the migrations applied, on this machine
-//   npm run bench:pg-batch -- [--sizes 10,60,1000] [--events 30000]
+//   npm run bench:pg-batch -- [--sizes 10,60,1000] [--events 30000] [--partitions 1]
 //     [--database-url postgres://postgres:password@127.0.0.1:15432/dedup]
+//
+// --partitions N: each transaction is a round of N partitions' batches of --sizes records each
+// (BatchDecider.decideRound, docs/adr/0019), as the processor's round transaction takes them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +23,7 @@ const { values } = parseArgs({
     sizes: { type: 'string', default: '10,60,1000' },
     events: { type: 'string', default: '30000' },
     'duplicate-ratio': { type: 'string', default: '0.1' },
+    partitions: { type: 'string', default: '1' },
   },
 });
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
@@ -40,6 +44,9 @@ const databaseUrl = values['database-url'];
 const sizes = values.sizes.split(',').map(Number);
 const eventsPerSize = Number(values.events);
 const duplicateRatio = Number(values['duplicate-ratio']);
+const partitions = Number(values.partitions);
+if (!Number.isInteger(partitions) || partitions < 1)
+  throw new Error('--partitions must be a positive integer');
 const PAYLOAD = randomBytes(96).toString('hex'); // 192 chars: ~256-byte events, as the bench's
 
 const config = loadConfig({
@@ -69,11 +76,11 @@ const backends = async (): Promise<number[]> =>
 const walBytes = async (): Promise<number> =>
   Number(((await dataSource.query(`SELECT wal_bytes::text AS b FROM pg_stat_wal`)) as { b: string }[])[0]?.b);
 
-let offset = 0;
+const offsets = new Map<number, number>();
 /** Decisions by outcome: a run that decided anything but unique and duplicate measured the wrong thing. */
 const outcomes = new Map<string, number>();
 const recent: string[] = [];
-function batch(size: number, now: number) {
+function batch(size: number, now: number, partition: number) {
   return Array.from({ length: size }, () => {
     const duplicate = recent.length > 0 && Math.random() < duplicateRatio;
     const id = duplicate ? (recent[Math.floor(Math.random() * recent.length)] ?? randomUUID()) : randomUUID();
@@ -90,7 +97,9 @@ function batch(size: number, now: number) {
         payload: { p: PAYLOAD },
       }),
     );
-    const coords = { topic: 'bench.raw', partition: 0, offset: String(offset++) };
+    const offset = offsets.get(partition) ?? 0;
+    offsets.set(partition, offset + 1);
+    const coords = { topic: 'bench.raw', partition, offset: String(offset) };
     return {
       parsed: parseRecord(value, coords, { maxPayloadBytes: 1_048_576, now, maxFutureSkewMs: 60_000 }),
       raw: { key: null, value, headers: {} },
@@ -100,13 +109,22 @@ function batch(size: number, now: number) {
 }
 
 async function run(size: number, events: number): Promise<void> {
-  const batches = Math.max(1, Math.round(events / size));
+  // Transactions: each a round of `partitions` batches of `size` records.
+  const batches = Math.max(1, Math.round(events / (size * partitions)));
   const go = async (n: number) => {
     for (let i = 0; i < n; i++) {
       const now = Date.now();
-      const records = batch(size, now);
-      const decided = await decider.decideAndPersist('bench.raw', 0, records, String(offset - 1), now);
-      for (const d of decided.decisions as { outcome: string }[]) {
+      const round = Array.from({ length: partitions }, (_, partition) => {
+        const records = batch(size, now, partition);
+        return {
+          topic: 'bench.raw',
+          partition,
+          records,
+          lastOffset: String((offsets.get(partition) ?? 1) - 1),
+        };
+      });
+      const decided = (await decider.decideRound(round, now)) as { decisions: { outcome: string }[] }[];
+      for (const d of decided.flatMap((one) => one.decisions)) {
         outcomes.set(d.outcome, (outcomes.get(d.outcome) ?? 0) + 1);
       }
     }
@@ -121,18 +139,18 @@ async function run(size: number, events: number): Promise<void> {
   const ms = performance.now() - t0;
   const node = process.cpuUsage(node0);
   const pgTicks = pids.reduce((sum, pid, i) => sum + cpuTicks(pid) - (pg0[i] ?? 0), 0);
-  const n = batches * size;
+  const n = batches * size * partitions;
   const wal = (await walBytes()) - wal0;
   process.stdout.write(
-    `| ${size} | ${batches} | ${(ms / batches).toFixed(2)} | ${Math.round((node.user + node.system) / n)} | ` +
+    `| ${partitions} × ${size} | ${batches} | ${(ms / batches).toFixed(2)} | ${Math.round((node.user + node.system) / n)} | ` +
       `${Math.round((pgTicks * 10_000) / n)} | ${Math.round(wal / n)} |\n`,
   );
 }
 
 process.stdout.write(
   `The batch transaction alone: ${eventsPerSize} events per batch size, ${duplicateRatio * 100} % duplicates, ` +
-    `one partition, batches one after the other (${config.pipeline.name}).\n\n` +
-    '| records/batch | batches | ms/batch | Node µs/event | Postgres µs/event | WAL bytes/event |\n' +
+    `${partitions} partition(s) a transaction, transactions one after the other (${config.pipeline.name}).\n\n` +
+    '| partitions × records/batch | transactions | ms/transaction | Node µs/event | Postgres µs/event | WAL bytes/event |\n' +
     '| ---: | ---: | ---: | ---: | ---: | ---: |\n',
 );
 for (const size of sizes) await run(size, eventsPerSize);

@@ -3,7 +3,7 @@ import { stripeWithKey, type BloomProbe, type BloomStripe, type KeyState } from 
 import { Pool } from 'pg';
 import type { DecisionRecord } from './pipeline/decision-record';
 import { createDataSource } from '../adapters/postgres/data-source';
-import { ClaimConflict, DedupRepository } from './dedup.repository';
+import { ClaimConflict, DedupRepository, coordKey } from './dedup.repository';
 import { StateExpiryRepository } from './state/state-expiry.repository';
 
 // Integration tier: real Postgres with the real migrations (applied by the jest globalSetup).
@@ -142,11 +142,9 @@ describe('dedup state on real Postgres', () => {
         await tx.record(
           decisions,
           new Map(),
-          new Map([
-            ['10', 'hash-10'],
-            ['11', 'hash-11'],
-            ['12', 'hash-12'],
-          ]),
+          new Map(
+            ['10', '11', '12'].map((o) => [coordKey({ topic: 'raw', partition: 1, offset: o }), `hash-${o}`]),
+          ),
         );
         await tx.advanceProgress('raw', 1, '12');
       });
@@ -185,8 +183,17 @@ describe('dedup state on real Postgres', () => {
       traceId: null,
       approximate: false,
     });
+    const at = (offset: string) => coordKey({ topic: 'raw', partition: 2, offset });
     const write = (decisions: DecisionRecord[], hashes: [string, string][], replayed: string[] = []) =>
-      repo.inTransaction((tx) => tx.record(decisions, new Map(), new Map(hashes), null, new Set(replayed)));
+      repo.inTransaction((tx) =>
+        tx.record(
+          decisions,
+          new Map(),
+          new Map(hashes.map(([o, h]) => [at(o), h])),
+          () => null,
+          new Set(replayed.map(at)),
+        ),
+      );
     // 20: ahead of the watermark; 21: 500 ms behind it, kept; 22: 1 s behind, late; 23: a replay, 2 s behind.
     await write(
       [
@@ -245,6 +252,61 @@ describe('dedup state on real Postgres', () => {
       { late: false, bucket: 144, n: '1' },
       { late: false, bucket: 160, n: '1' },
       { late: true, bucket: 160, n: '1' },
+    ]);
+  });
+
+  it("writes several partitions' fresh rows in one statement, and leaves a replay out of the lateness", async () => {
+    const pipeline = { name: uniqueName('fresh'), version: '1' };
+    const repo = new DedupRepository(sources[0]!, pipeline);
+    const decision = (partition: number, offset: string, behindMs: number): DecisionRecord => ({
+      coords: { topic: 'raw', partition, offset },
+      outcome: 'unique',
+      eventId: `e${partition}-${offset}`,
+      eventTime: T0 - behindMs,
+      stateKeys: [`event_id:e${partition}-${offset}`],
+      strategy: null,
+      first: null,
+      errorType: null,
+      reason: null,
+      watermark: T0,
+      latenessMs: behindMs,
+      traceId: null,
+      approximate: false,
+    });
+    // Partition 3's progress is 9 (its records are above it), partition 4's is 19: the plain form for
+    // both. Partition 4's record at 20 is a replay, 2 s behind: not counted in the lateness.
+    const decisions = [decision(3, '10', 500), decision(4, '20', 2_000), decision(4, '21', 1_000)];
+    const progress = new Map([
+      [3, 9n],
+      [4, 19n],
+    ]);
+    await repo.inTransaction((tx) =>
+      tx.record(
+        decisions,
+        new Map(),
+        new Map(decisions.map((d) => [coordKey(d.coords), 'h'])),
+        (_, partition) => progress.get(partition) ?? null,
+        new Set([coordKey({ topic: 'raw', partition: 4, offset: '20' })]),
+      ),
+    );
+    const audit = await pool.query<{ at: string; record_hash: string }>(
+      `SELECT source_partition || '@' || source_offset AS at, record_hash FROM event_audit
+        WHERE pipeline = $1 ORDER BY 1`,
+      [pipeline.name],
+    );
+    expect(audit.rows).toEqual([
+      { at: '3@10', record_hash: 'h' },
+      { at: '4@20', record_hash: 'h' },
+      { at: '4@21', record_hash: 'h' },
+    ]);
+    const lateness = await pool.query<{ source_partition: number; bucket: number; n: string }>(
+      `SELECT source_partition, bucket, sum(count)::text AS n FROM lateness_rollup WHERE pipeline = $1
+        GROUP BY 1, 2 ORDER BY 1, 2`,
+      [pipeline.name],
+    );
+    expect(lateness.rows).toEqual([
+      { source_partition: 3, bucket: 144, n: '1' },
+      { source_partition: 4, bucket: 160, n: '1' },
     ]);
   });
 

@@ -8,7 +8,9 @@ import {
   PREPARED,
   type PipelinedSql,
 } from '../adapters/postgres/pipelined-transaction';
-import type { DecisionRecord } from './pipeline/decision-record';
+import { coordKey, type DecisionRecord } from './pipeline/decision-record';
+
+export { coordKey };
 import {
   replayKey,
   type ReplayItemState,
@@ -80,7 +82,8 @@ export interface RecordedDecision {
 }
 
 /**
- * One Postgres transaction per batch: state, watermarks, audit rows, DLQ rows, rollups and progress.
+ * One Postgres transaction per round of batches (one batch per partition, docs/adr/0019), or per
+ * batch: state, watermarks, audit rows, DLQ rows, rollups and progress.
  * Writes are sent with the next read or the COMMIT (docs/adr/0012): their errors, a claim's
  * ClaimConflict included, reject that read or `inTransaction`, not the write's own promise. Reads
  * asked for without awaiting each other share a round trip, in the order asked.
@@ -109,17 +112,18 @@ export interface BatchTransaction {
   loadWatermarks(topic: string): Promise<WatermarkSnapshot>;
   saveWatermarks(topic: string, partition: number, snapshot: WatermarkSnapshot): Promise<void>;
   /**
-   * Audit rows, DLQ rows and rollups of fresh decisions, with each record's fingerprint (by offset).
-   * Idempotent per coordinates and bytes. `progress` is the partition's progress read at the start of
-   * this transaction (under the partition's lock), or null when unknown: no audit row exists above
-   * it, so those rows are inserted without the conflict check (see `record`).
+   * Audit rows, DLQ rows and rollups of fresh decisions (of one or several partitions), with each
+   * record's raw bytes and fingerprint (by coordKey). Idempotent per coordinates and bytes.
+   * `progressOf` gives a partition's progress read at the start of this transaction (under the
+   * partition's lock), or null when unknown: no audit row exists above it, so those rows are
+   * inserted without the conflict check (see `record`).
    */
   record(
     decisions: readonly DecisionRecord[],
     raw: ReadonlyMap<string, RawRecord>,
     hashes: ReadonlyMap<string, string>,
-    progress?: bigint | null,
-    /** Offsets of replayed records: a failure updates their own DLQ row (`recordReplays`), no new one. */
+    progressOf?: (topic: string, partition: number) => bigint | null,
+    /** Replayed records (coordKey): a failure updates their own DLQ row (`recordReplays`), no new one. */
     replayed?: ReadonlySet<string>,
   ): Promise<void>;
   advanceProgress(topic: string, partition: number, lastOffset: string): Promise<void>;
@@ -156,17 +160,18 @@ const RECORD_ROWS_SQL = `rows AS (
       source_topic text, source_partition int, source_offset bigint, event_id text, dedup_keys text[],
       outcome text, reason text, error_type text, matched_strategy text, first_topic text,
       first_partition int, first_offset bigint, first_seen_ms bigint, event_time_ms bigint,
-      watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean)
+      watermark_ms bigint, lateness_ms bigint, trace_id text, record_hash text, approximate boolean,
+      replayed boolean)
   )`;
 
 /**
  * The rollups of the audit rows written (`written`): outcomes per minute and per 10 s, and the
- * lateness of records behind the watermark (replayed DLQ records, `replayedParam`, left out: their
- * lateness is the replay's delay). Every key starts with the input partition, so two partitions'
- * batches never wait on one row. processed_at defaults to now(), the transaction's start: the same
- * minute as here.
+ * lateness of records behind the watermark (replayed DLQ records, those `notReplayed` leaves out:
+ * their lateness is the replay's delay). Every key starts with the input partition, so two
+ * instances' transactions on other partitions never wait on one row. processed_at defaults to
+ * now(), the transaction's start: the same minute as here.
  */
-function rollupsSql(replayedParam: string): string {
+function rollupsSql(notReplayed: string): string {
   return `minute_counts AS (
     INSERT INTO outcome_rollup (pipeline, minute, source_partition, outcome, count)
     SELECT $1, date_trunc('minute', now()), source_partition, outcome, count(*) FROM written GROUP BY 3, 4
@@ -181,21 +186,24 @@ function rollupsSql(replayedParam: string): string {
   SELECT $1, date_trunc('minute', now()), source_topic, source_partition, late, ${LATENESS_BUCKET_SQL}, count(*)
     FROM (SELECT source_topic, source_partition, outcome = 'late' AS late, lateness_ms
             FROM written
-           WHERE outcome IN ('unique', 'duplicate', 'late') AND source_offset <> ALL(${replayedParam}::bigint[])) w
+           WHERE outcome IN ('unique', 'duplicate', 'late') AND ${notReplayed}) w
    WHERE lateness_ms > 0
    GROUP BY 3, 4, 5, 6
   ON CONFLICT ON CONSTRAINT pk_lateness_rollup DO UPDATE SET count = lateness_rollup.count + EXCLUDED.count`;
 }
 
-/** Every record above its partition's progress: no audit row can exist yet, a plain INSERT. */
+/**
+ * Every record above its partition's progress (of any number of partitions): no audit row can exist
+ * yet, a plain INSERT.
+ */
 const RECORD_FRESH_SQL = `WITH ${RECORD_ROWS_SQL}, fresh AS (
     INSERT INTO event_audit (${AUDIT_COLUMNS}) SELECT ${AUDIT_VALUES} FROM rows
   ), written AS (
-    SELECT source_topic, source_partition, source_offset, outcome, lateness_ms FROM rows
-  ), ${rollupsSql('$4')}`;
+    SELECT source_topic, source_partition, source_offset, outcome, lateness_ms, replayed FROM rows
+  ), ${rollupsSql('NOT replayed')}`;
 
 /**
- * Some record at or below its partition's progress ($4), or none known: those may have a row.
+ * One partition's records, some at or below its progress ($4), or none known: those may have a row.
  * One with the same bytes is kept (a re-delivery, already recorded); one with other bytes (the
  * topic was recreated) is replaced; only the rows written count. Under one snapshot: `redo`
  * sees the rows before `replaced` deletes them.
@@ -223,7 +231,7 @@ const RECORD_REDECIDED_SQL = `WITH ${RECORD_ROWS_SQL}, fresh AS (
       FROM rows WHERE $4::bigint IS NOT NULL AND source_offset > $4::bigint
     UNION ALL
     SELECT * FROM redone
-  ), ${rollupsSql('$5')}`;
+  ), ${rollupsSql('source_offset <> ALL($5::bigint[])')}`;
 
 @Injectable()
 export class DedupRepository {
@@ -257,8 +265,8 @@ export class DedupRepository {
           loadWatermarks: (topic) => this.loadWatermarks(m, topic),
           saveWatermarks: (topic, partition, snapshot) =>
             queued(() => this.saveWatermarks(m, topic, partition, snapshot)),
-          record: (decisions, raw, hashes, progress = null, replayed = new Set()) =>
-            queued(() => this.record(m, decisions, raw, hashes, progress, replayed)),
+          record: (decisions, raw, hashes, progressOf = () => null, replayed = new Set()) =>
+            queued(() => this.record(m, decisions, raw, hashes, progressOf, replayed)),
           advanceProgress: (topic, partition, lastOffset) =>
             queued(() => this.advanceProgress(m, topic, partition, lastOffset)),
           replayItems: (refs) => this.replayItems(m, refs),
@@ -577,11 +585,11 @@ export class DedupRepository {
     decisions: readonly DecisionRecord[],
     raw: ReadonlyMap<string, RawRecord>,
     hashes: ReadonlyMap<string, string>,
-    progress: bigint | null,
+    progressOf: (topic: string, partition: number) => bigint | null,
     replayed: ReadonlySet<string>,
   ): void {
     if (decisions.length === 0) return;
-    const audit = decisions.map((d) => ({
+    const auditRow = (d: DecisionRecord) => ({
       source_topic: d.coords.topic,
       source_partition: d.coords.partition,
       source_offset: d.coords.offset,
@@ -599,32 +607,48 @@ export class DedupRepository {
       watermark_ms: d.watermark,
       lateness_ms: d.latenessMs,
       trace_id: d.traceId,
-      record_hash: hashes.get(d.coords.offset) ?? null,
+      record_hash: hashes.get(coordKey(d.coords)) ?? null,
       approximate: d.approximate,
-    }));
-    // Rows above the partition's progress (read under the partition's lock at the start of this
+      replayed: replayed.has(coordKey(d.coords)),
+    });
+    // Rows above their partition's progress (read under the partition's lock at the start of this
     // transaction) cannot have an audit row yet: every audit row is written with the progress that
-    // covers it, so they take a plain INSERT. The audit is partitioned by day (migration
-    // 1764000000010): the coordinates' uniqueness is kept here, not by a constraint, the partition's
-    // lock making this batch their only writer. Only a batch with records at or below its progress
-    // (or without one) needs the re-decided form, which reads every day partition; the plain form
-    // touches today's only. json rather than jsonb, and the plain INSERT, are the cheapest forms
-    // measured (tools/bench/pg-write-path.ts).
-    const redecided = progress === null || decisions.some((d) => BigInt(d.coords.offset) <= progress);
-    // The fresh form is prepared (an insert from the recordset and upserts by primary key: no plan
-    // to get wrong); the re-decided one searches the audit and is planned each time.
-    const args = [
-      this.pipeline.name,
-      this.pipeline.version,
-      JSON.stringify(audit),
-      ...(redecided ? [progress?.toString() ?? null] : []),
-      [...replayed],
-    ];
-    if (redecided) m.queue(RECORD_REDECIDED_SQL, args);
-    else m.queue(RECORD_FRESH_SQL, args, PREPARED);
+    // covers it, so they take a plain INSERT, every partition's in one statement. The audit is
+    // partitioned by day (migration 1764000000010): the coordinates' uniqueness is kept here, not by
+    // a constraint, the partition's lock making this transaction their only writer. Only a partition
+    // with records at or below its progress (or without one) needs the re-decided form, one statement
+    // per partition, which reads every day partition; the plain form touches today's only. json
+    // rather than jsonb, and the plain INSERT, are the cheapest forms measured
+    // (tools/bench/pg-write-path.ts).
+    const fresh: DecisionRecord[] = [];
+    for (const group of groupByPartition(decisions)) {
+      const first = group[0];
+      if (first === undefined) continue;
+      const progress = progressOf(first.coords.topic, first.coords.partition);
+      if (progress !== null && group.every((d) => BigInt(d.coords.offset) > progress)) {
+        fresh.push(...group);
+        continue;
+      }
+      // Searches the audit, so it is planned each time (not prepared).
+      m.queue(RECORD_REDECIDED_SQL, [
+        this.pipeline.name,
+        this.pipeline.version,
+        JSON.stringify(group.map(auditRow)),
+        progress?.toString() ?? null,
+        group.filter((d) => replayed.has(coordKey(d.coords))).map((d) => d.coords.offset),
+      ]);
+    }
+    // Prepared: an insert from the recordset and upserts by primary key, no plan to get wrong.
+    if (fresh.length > 0) {
+      m.queue(
+        RECORD_FRESH_SQL,
+        [this.pipeline.name, this.pipeline.version, JSON.stringify(fresh.map(auditRow))],
+        PREPARED,
+      );
+    }
     const dlq = decisions.flatMap((d) => {
       if (d.outcome !== 'invalid' && d.outcome !== 'failed') return [];
-      if (replayed.has(d.coords.offset)) return [];
+      if (replayed.has(coordKey(d.coords))) return [];
       const original = raw.get(coordKey(d.coords));
       return [
         {
@@ -769,6 +793,18 @@ export class DedupRepository {
   }
 }
 
+/** Decisions grouped by input partition (topic and partition), in order of first appearance. */
+function groupByPartition(decisions: readonly DecisionRecord[]): DecisionRecord[][] {
+  const groups = new Map<string, DecisionRecord[]>();
+  for (const d of decisions) {
+    const key = `${d.coords.topic}\u0000${d.coords.partition}`;
+    const group = groups.get(key);
+    if (group === undefined) groups.set(key, [d]);
+    else group.push(d);
+  }
+  return [...groups.values()];
+}
+
 /** A queued write as the promise BatchTransaction promises: settled now (it fails later, if at all). */
 function queued(write: () => void): Promise<void> {
   try {
@@ -777,10 +813,6 @@ function queued(write: () => void): Promise<void> {
   } catch (error) {
     return Promise.reject(error instanceof Error ? error : new Error(String(error)));
   }
-}
-
-export function coordKey(c: { topic: string; partition: number; offset: string }): string {
-  return `${c.topic}\u0000${c.partition}\u0000${c.offset}`;
 }
 
 /** A Postgres unique violation (23505) on `constraint`, as pg reports it through TypeORM. */

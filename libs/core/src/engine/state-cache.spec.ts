@@ -160,6 +160,25 @@ describe('planStateReads', () => {
     expect(planStateReads({ records, semantics: semantics(), cache, progress: at - 1n }).hits).toBe(1);
   });
 
+  it("takes each partition's own progress in a round of several partitions' batches", () => {
+    const cache = cacheWith(state('event_id:a', 50), state('event_id:b', 50));
+    const onP0 = rec('a', 'o1', 10); // offset n, partition 0
+    const onP1: ParsedRecord = { ...rec('b', 'o2', 10), coords: { topic: 'raw', partition: 1, offset: '7' } };
+    const progress = new Map<number, bigint>([
+      [0, BigInt(onP0.coords.offset)], // re-delivered on partition 0: only the row can tell
+      [1, 6n], // fresh on partition 1
+    ]);
+    const plan = planStateReads({
+      records: [onP0, onP1],
+      semantics: semantics(),
+      cache,
+      progress: (partition) => progress.get(partition) ?? null,
+    });
+    expect(plan).toMatchObject({ hits: 1, misses: 0 });
+    expect([...plan.cached.keys()]).toEqual(['event_id:b']);
+    expect(plan.lockKeys).toContain('event_id:a');
+  });
+
   it('skips invalid records and records without a key', () => {
     const cache = cacheWith(state('event_id:a', 50));
     const plan = planStateReads({

@@ -125,10 +125,15 @@ export function planStateReads(input: {
   readonly records: readonly ParsedRecord[];
   readonly semantics: PipelineSemantics;
   readonly cache: StateCache;
-  /** The partition's highest offset with a recorded decision (read under the partition's lock). */
-  readonly progress: bigint | null;
+  /**
+   * The highest offset with a recorded decision (read under the partition's lock): of the one
+   * partition the records are from, or per partition (a round of several partitions' batches).
+   */
+  readonly progress: bigint | null | ((partition: number) => bigint | null);
 }): StateReadPlan {
-  const { records, semantics, cache, progress } = input;
+  const { records, semantics, cache } = input;
+  const progressOf =
+    typeof input.progress === 'function' ? input.progress : () => input.progress as bigint | null;
   const usable = cache.enabled && semantics.approximate === undefined && semantics.window.kind !== 'session';
   const candidates = new Map<string, KeyState>();
   const answered: { firstKey: string; keys: readonly string[] }[] = [];
@@ -142,6 +147,7 @@ export function planStateReads(input: {
     // A replayed DLQ record is windowed at the watermark (effectiveEventTime), which is not known
     // here: it is always read from Postgres.
     const cacheable = usable && record.replay !== true;
+    const progress = cacheable && firstKey !== undefined ? progressOf(record.coords.partition) : null;
     if (
       cacheable &&
       firstKey !== undefined &&

@@ -159,6 +159,7 @@ export class KafkaAdapter {
   private assigned = new Set<string>();
   private readonly rebalanceListeners: (() => void)[] = [];
   private readonly eventListeners: ((event: KafkaEvent) => void)[] = [];
+  private readonly batchEndListeners: (() => void)[] = [];
   /** Output partitions' end and last stable offsets (a kafkajs cluster of its own; see the module). */
   private readonly stableOffsets: LastStableOffsetReader;
   /**
@@ -407,6 +408,7 @@ export class KafkaAdapter {
           this.activeBatches--;
           this.batchGroups.delete(`${payload.batch.topic}/${payload.batch.partition}`);
           this.maybeRunRound();
+          for (const listener of this.batchEndListeners) listener();
         }
       },
     });
@@ -453,6 +455,16 @@ export class KafkaAdapter {
       // a later chunk's offset would skip this one's records.
       if (processedUpTo !== records.at(-1)?.offset) return;
     }
+  }
+
+  /** eachBatch calls in flight (one per partition being consumed). */
+  get batchesInFlight(): number {
+    return this.activeBatches;
+  }
+
+  /** Called, synchronously, each time an eachBatch call ends (`batchesInFlight` is one less). */
+  onBatchEnd(listener: () => void): void {
+    this.batchEndListeners.push(listener);
   }
 
   /** Called when the group starts rebalancing (this member's partitions are about to change). */

@@ -282,4 +282,103 @@ describe('the batch transaction on real Postgres', () => {
     expect(Number(stripes.rows[0]?.n)).toBeGreaterThan(0);
     expect(Number(stripes.rows[0]?.n)).toBeLessThanOrEqual(a.config.approximate?.blocks ?? 0);
   });
+
+  describe("a round: several partitions' batches in one transaction (docs/adr/0019)", () => {
+    const batchOf = (records: DecidableRecord[]) => {
+      const last = records.at(-1)?.parsed.coords;
+      if (last === undefined) throw new Error('empty batch');
+      return { topic: 'raw', partition: last.partition, records, lastOffset: last.offset };
+    };
+    async function auditOf(name: string) {
+      const rows = await pool.query<{ coords: string; outcome: string; first: string | null }>(
+        `SELECT source_partition || '@' || source_offset AS coords, outcome,
+                first_partition || '@' || first_offset AS first
+           FROM event_audit WHERE pipeline = $1 ORDER BY source_partition, source_offset`,
+        [name],
+      );
+      return rows.rows;
+    }
+    async function rollupCount(name: string): Promise<number> {
+      const r = await pool.query<{ n: string }>(
+        'SELECT coalesce(sum(count), 0)::text AS n FROM outcome_rollup WHERE pipeline = $1',
+        [name],
+      );
+      return Number(r.rows[0]?.n);
+    }
+
+    for (const mode of ['exact', 'approximate'] as const) {
+      it(`${mode}: decides the batches in partition order, each seeing the one before; a re-delivered round changes nothing`, async () => {
+        const name = `round-${mode}-${randomBytes(4).toString('hex')}`;
+        const p = await processor(name, {
+          ...sliding(60_000),
+          ...(mode === 'approximate'
+            ? { approximate: { falsePositiveRate: 0.001, expectedKeysPerSecond: 10_000 } }
+            : {}),
+        });
+        // Offsets of their own: partitions 20-22 start at 0 in this pipeline.
+        const p0 = [record(20, 'a', T), record(20, 'b', T + 1)];
+        const p1 = [record(21, 'a', T + 2), record(21, 'c', T + 3), record(21, 'c', T + 4)];
+        const p2 = [record(22, 'b', T + 5)];
+        // Given out of partition order: decided in it, answered in the order given.
+        const round = [batchOf(p2), batchOf(p1), batchOf(p0)];
+        const [d2, d1, d0] = await p.decider.decideRound(round, T + 10);
+        if (d0 === undefined || d1 === undefined || d2 === undefined) throw new Error('missing result');
+        expect(outcome(d0)).toEqual(['unique', 'unique']);
+        expect(outcome(d1)).toEqual(['duplicate', 'unique', 'duplicate']);
+        expect(outcome(d2)).toEqual(['duplicate']);
+        if (mode === 'exact') {
+          expect(firstOf(d1)).toBe(`20@${p0[0]?.parsed.coords.offset}`);
+          expect(firstOf(d2)).toBe(`20@${p0[1]?.parsed.coords.offset}`);
+        }
+        // Each batch was judged against the watermark the one before it left.
+        expect(d1.watermarkBefore).toBeGreaterThanOrEqual(d0.watermarkBefore ?? -Infinity);
+        const audit = await auditOf(name);
+        expect(audit.map((r) => r.outcome)).toEqual([
+          'unique',
+          'unique',
+          'duplicate',
+          'unique',
+          'duplicate',
+          'duplicate',
+        ]);
+        expect(await rollupCount(name)).toBe(6);
+        const progress = await pool.query<{ partition: number; last_offset: string }>(
+          'SELECT partition, last_offset::text FROM partition_progress WHERE pipeline = $1 ORDER BY partition',
+          [name],
+        );
+        expect(progress.rows).toEqual([
+          { partition: 20, last_offset: p0.at(-1)?.parsed.coords.offset },
+          { partition: 21, last_offset: p1.at(-1)?.parsed.coords.offset },
+          { partition: 22, last_offset: p2.at(-1)?.parsed.coords.offset },
+        ]);
+
+        // The same round again (a crash between the Postgres and the Kafka commit): the recorded
+        // decisions, no new audit row, no count twice; with a fresh record appended to one batch.
+        const again = await p.decider.decideRound(
+          [batchOf(p0), batchOf([...p1, record(21, 'a', T + 6)]), batchOf(p2)],
+          T + 20,
+        );
+        expect(again.map(outcome)).toEqual([
+          ['unique', 'unique'],
+          ['duplicate', 'unique', 'duplicate', 'duplicate'],
+          ['duplicate'],
+        ]);
+        expect((await auditOf(name)).length).toBe(7);
+        expect(await rollupCount(name)).toBe(7);
+      });
+    }
+
+    it('refuses two batches of one partition, or of two topics, in one round', async () => {
+      const p = await processor(`round-bad-${randomBytes(4).toString('hex')}`, sliding(60_000));
+      await expect(
+        p.decider.decideRound([batchOf([record(30, 'x', T)]), batchOf([record(30, 'y', T)])], T),
+      ).rejects.toThrow(/one batch per partition/);
+      await expect(
+        p.decider.decideRound(
+          [batchOf([record(31, 'x', T)]), { ...batchOf([record(32, 'y', T)]), topic: 'other' }],
+          T,
+        ),
+      ).rejects.toThrow(/one topic/);
+    });
+  });
 });

@@ -112,3 +112,8 @@ function duplicateReason(d: EngineDuplicateDecision): string {
   const { topic, partition, offset } = d.first.origin;
   return `duplicate of ${topic}/${partition}@${offset} by ${d.strategy}`;
 }
+
+/** A record's coordinates as one map key. */
+export function coordKey(c: { topic: string; partition: number; offset: string }): string {
+  return `${c.topic}\u0000${c.partition}\u0000${c.offset}`;
+}

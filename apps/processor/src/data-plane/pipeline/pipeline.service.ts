@@ -18,10 +18,11 @@ import {
 import { JsonLogger } from '../../platform/logging/json-logger';
 import { MetricsService } from '../../platform/metrics/metrics.service';
 import { replayKey, replayOutcomeRows, replayRefOf } from './replay-records';
-import { DedupRepository, coordKey, type RawRecord } from '../dedup.repository';
+import { DedupRepository, type RawRecord } from '../dedup.repository';
 import { RecordTrace } from '../../platform/telemetry/record-tracing';
-import { BatchDecider, fingerprint, type Decided } from './batch-decider';
-import { toDecisionRecord, type DecisionRecord } from './decision-record';
+import { BatchDecider, fingerprint, type DecidableBatch, type Decided } from './batch-decider';
+import { coordKey, toDecisionRecord, type DecisionRecord } from './decision-record';
+import { RoundGather } from './round-gather';
 import { keyAndHeaderBytes, OUTPUT_HEADROOM_BYTES, toOutputRecord } from './output-records';
 import { TakeoverFence } from './takeover-fence';
 import { TRANSIENT_RETRY, isTransientDatabaseError, withRetry } from './retry';
@@ -51,7 +52,9 @@ const LAG_REFRESH_MS = 15_000;
  * The data plane. Per consumed batch, in this order (DESIGN.md, "State and exactly-once";
  * docs/adr/0003): parse → ONE Postgres transaction (BatchDecider: recorded decisions of re-delivered
  * records, lock and load key state, decide with the pure engine, write state, watermarks, audit rows,
- * DLQ rows, rollups and progress) → ONE Kafka transaction (every output + the input offset).
+ * DLQ rows, rollups and progress) → ONE Kafka transaction (every output + the input offset). The
+ * batches of a kafkajs round (one per partition consumed concurrently) share both transactions: the
+ * Postgres one (docs/adr/0019) and the Kafka one (docs/adr/0017).
  */
 @Injectable()
 export class PipelineService {
@@ -60,6 +63,10 @@ export class PipelineService {
   private lagTimer: NodeJS.Timeout | undefined;
   /** Reads a partition's committed offset once per assignment and drops what was already emitted. */
   private readonly fence: TakeoverFence;
+  /** The round's batches meet here for one Postgres transaction (docs/adr/0019). */
+  private readonly rounds: RoundGather<DecidableBatch, Decided>;
+  /** handleBatch calls in progress that are past the Postgres stage (waiting for Kafka, or done). */
+  private pastPostgres = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -75,6 +82,14 @@ export class PipelineService {
       () => kafka.assignmentGeneration,
       (topic, partition) => kafka.readCommittedOffset(topic, partition),
     );
+    this.rounds = new RoundGather(
+      () => kafka.batchesInFlight - this.pastPostgres,
+      config.kafka.batch.roundWaitMs,
+      (batches) => this.decideRound(batches),
+      config.kafka.batch.roundMaxRecords,
+      (batch) => batch.records.length,
+    );
+    kafka.onBatchEnd(() => this.rounds.check());
   }
 
   get isRunning(): boolean {
@@ -131,12 +146,33 @@ export class PipelineService {
   }
 
   async handleBatch(batch: ConsumedBatch, control: BatchControl): Promise<void> {
+    const stage = { past: false };
+    const passPostgres = () => {
+      if (stage.past) return;
+      stage.past = true;
+      this.pastPostgres++;
+      // One fewer batch to wait for: the others' round may start now.
+      this.rounds.check();
+    };
+    try {
+      await this.processBatch(batch, control, passPostgres);
+    } finally {
+      if (stage.past) this.pastPostgres--;
+    }
+  }
+
+  private async processBatch(
+    batch: ConsumedBatch,
+    control: BatchControl,
+    passPostgres: () => void,
+  ): Promise<void> {
     const last = batch.records.at(-1);
     if (last === undefined) return;
     const started = performance.now();
     const { topic, partition } = batch;
     const sources = await this.skipCommitted(batch);
     if (sources.length === 0) {
+      passPostgres();
       control.markProcessed(last.offset);
       return;
     }
@@ -179,19 +215,33 @@ export class PipelineService {
     const postgresStarted = performance.now();
     try {
       try {
-        decided = await withRetry(
-          () => this.decider.decideAndPersist(topic, partition, records, last.offset, now),
-          TRANSIENT_RETRY,
-          logRetry('postgres batch transaction'),
-          undefined,
-          isTransientDatabaseError,
-        );
-      } catch (error) {
-        decided = await this.isolatePoison(topic, partition, records, now, error);
+        decided = await this.rounds.join({ topic, partition, records, lastOffset: last.offset });
+      } catch (roundError) {
+        // The round's transaction failed for good (its retries are spent, or some record breaks it):
+        // this batch on its own, with a transaction of its own, its own retries, and poison isolation.
+        this.log.write('warn', "the round's Postgres transaction failed; deciding the batch on its own", {
+          topic,
+          partition,
+          first_offset: sources[0]?.offset,
+          error: String(roundError),
+        });
+        try {
+          decided = await withRetry(
+            () => this.decider.decideAndPersist(topic, partition, records, last.offset, now),
+            TRANSIENT_RETRY,
+            logRetry('postgres batch transaction'),
+            undefined,
+            isTransientDatabaseError,
+          );
+        } catch (error) {
+          decided = await this.isolatePoison(topic, partition, records, now, error);
+        }
       }
     } catch (error) {
       for (const r of records) r.trace.end('error', error);
       throw error;
+    } finally {
+      passPostgres();
     }
     this.metrics.observeBatchStage('postgres', (performance.now() - postgresStarted) / 1000);
     const { decisions } = decided;
@@ -253,6 +303,27 @@ export class PipelineService {
       recordTimestamps: sources.map((s) => s.timestamp),
       consumerLag: Number(BigInt(batch.highWatermark) - BigInt(last.offset) - 1n),
     });
+  }
+
+  /**
+   * One Postgres transaction for a round's batches (docs/adr/0019), retried while its failure is
+   * transient. A batch whose round fails for good is decided on its own (processBatch).
+   */
+  private decideRound(batches: readonly DecidableBatch[]): Promise<readonly Decided[]> {
+    return withRetry(
+      () => this.decider.decideRound(batches, Date.now()),
+      TRANSIENT_RETRY,
+      (attempt, error, delayMs) => {
+        this.log.write('warn', "a round's postgres transaction failed; retrying", {
+          batches: batches.map((b) => `${b.topic}/${b.partition}@${b.records[0]?.parsed.coords.offset}`),
+          attempt,
+          delay_ms: delayMs,
+          error: String(error),
+        });
+      },
+      undefined,
+      isTransientDatabaseError,
+    );
   }
 
   /** Exactly-once health (docs/metrics.md): transactions, fencing, group joins, as the adapter reports them. */
@@ -386,13 +457,13 @@ export class PipelineService {
           await tx.record(
             [failed],
             new Map([[coordKey(record.parsed.coords), record.raw]]),
-            new Map([[offset, hash]]),
-            progress,
-            replay === null ? new Set() : new Set([offset]),
+            new Map([[coordKey(record.parsed.coords), hash]]),
+            () => progress,
+            replay === null ? new Set() : new Set([coordKey(record.parsed.coords)]),
           );
           if (replay !== null) {
             await tx.recordReplays(
-              replayOutcomeRows([failed], new Map([[offset, replay]])),
+              replayOutcomeRows([failed], new Map([[coordKey(record.parsed.coords), replay]])),
               this.config.dlq.maxAttempts,
             );
           }

@@ -2,7 +2,7 @@ import { hash } from 'node:crypto';
 import { DEDUP_HEADERS, type Outcome } from '@dedup/contracts';
 import type { ParsedRecord } from '@dedup/core';
 import type { RawRecord } from '../dedup.repository';
-import type { DecisionRecord } from './decision-record';
+import { coordKey, type DecisionRecord } from './decision-record';
 
 /**
  * Replayed DLQ records in the input (docs/adr/0009): the reference their headers carry, how a batch
@@ -116,12 +116,13 @@ export interface ReplayOutcomeRow {
   readonly error_message: string | null;
 }
 
+/** `replays`: the replayed records' references, by their coordinates (coordKey). */
 export function replayOutcomeRows(
   decisions: readonly DecisionRecord[],
   replays: ReadonlyMap<string, ReplayRef>,
 ): ReplayOutcomeRow[] {
   return decisions.flatMap((d) => {
-    const ref = replays.get(d.coords.offset);
+    const ref = replays.get(coordKey(d.coords));
     if (ref === undefined) return [];
     const failed = d.outcome === 'invalid' || d.outcome === 'failed';
     return [

@@ -56,7 +56,7 @@ const envSchema = z.object({
    * mid-batch then releases its partition's locks instead of blocking the partition's new owner.
    */
   DATABASE_IDLE_IN_TRANSACTION_TIMEOUT_MS: int(60_000),
-  /** A batch (one Postgres and one Kafka transaction) holds at most this many records. */
+  /** A batch holds at most this many records (a larger fetch, such as a backlog, is split). */
   BATCH_MAX_RECORDS: z.coerce.number().int().min(1, 'must be at least 1').max(100_000).default(5_000),
   /** How long a fetch may wait for more records (0: a batch closes as soon as records are there). */
   // 0 since one Kafka transaction per round (docs/adr/0018): p99 at 2k events/s 37-55 ms against
@@ -64,11 +64,17 @@ const envSchema = z.object({
   // 10 gives that CPU back where latency matters less (docs/adr/0013).
   BATCH_LINGER_MS: z.coerce.number().int().min(0).max(10_000).default(0),
   /**
-   * Exactly-once: how long a batch whose Postgres transaction has committed waits for the other
-   * batches in flight to join its round's one Kafka transaction (docs/adr/0017). 0: the transaction
-   * starts at once with the batches ready; the others form the next one, while it runs.
+   * How long a batch waits for the other batches in flight to join its round's one Postgres
+   * transaction (docs/adr/0019) and, exactly-once, its round's one Kafka transaction (docs/adr/0017).
+   * 0: no waiting (in effect a Postgres transaction per batch); a Kafka transaction starts at once with the batches ready,
+   * the others form the next one, while it runs.
    */
   BATCH_ROUND_WAIT_MS: z.coerce.number().int().min(0).max(1_000).default(50),
+  /**
+   * A round's Postgres transaction takes batches until their records would exceed this; the other
+   * batches take transactions of their own, side by side (docs/adr/0019). 1: one per batch.
+   */
+  BATCH_ROUND_MAX_RECORDS: z.coerce.number().int().min(1).max(100_000).default(256),
   PIPELINE_SEMANTICS: z.string().optional(),
   PIPELINE_CONFIG_FILE: z.string().optional(),
   STATE_EXPIRY_INTERVAL_MS: z.coerce.number().int().positive().default(10_000),
@@ -117,7 +123,12 @@ export interface AppConfig {
     readonly groupId: string;
     readonly transactionTimeoutMs: number;
     readonly guarantee: 'exactly_once' | 'at_least_once';
-    readonly batch: { readonly maxRecords: number; readonly lingerMs: number; readonly roundWaitMs: number };
+    readonly batch: {
+      readonly maxRecords: number;
+      readonly lingerMs: number;
+      readonly roundWaitMs: number;
+      readonly roundMaxRecords: number;
+    };
     readonly sessionTimeoutMs: number;
     /** Partitions for topics the processor creates when they are missing. */
     readonly topicPartitions: number;
@@ -188,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         maxRecords: e.BATCH_MAX_RECORDS,
         lingerMs: e.BATCH_LINGER_MS,
         roundWaitMs: e.BATCH_ROUND_WAIT_MS,
+        roundMaxRecords: e.BATCH_ROUND_MAX_RECORDS,
       },
       sessionTimeoutMs: e.KAFKA_SESSION_TIMEOUT_MS,
       topicPartitions: e.TOPIC_PARTITIONS,

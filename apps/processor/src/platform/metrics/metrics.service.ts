@@ -196,7 +196,7 @@ export class MetricsService {
     });
     this.batchStage = new Histogram({
       name: METRIC.batchStageSeconds,
-      help: "One stage of a batch: 'postgres' (the batch transaction, retries included) or 'kafka' (the output transaction)",
+      help: "One stage of a batch: 'postgres' (its round's Postgres transaction, the wait for the round and retries included) or 'kafka' (the output transaction)",
       labelNames: ['stage'],
       buckets: BATCH_DURATION_BUCKETS,
       registers,
