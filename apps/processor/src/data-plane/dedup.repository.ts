@@ -91,6 +91,11 @@ export interface RecordedDecision {
 export interface BatchTransaction {
   /** Highest offset of the partition with a recorded decision, or null. */
   progress(topic: string, partition: number): Promise<bigint | null>;
+  /**
+   * Bounds how long the statements asked for after this wait for a lock (SET LOCAL lock_timeout;
+   * null: the session's setting again). A wait that runs out fails the transaction (55P03).
+   */
+  limitLockWait(ms: number | null): Promise<void>;
   /** Recorded decisions of re-delivered records, by offset. */
   recordedDecisions(
     topic: string,
@@ -256,6 +261,14 @@ export class DedupRepository {
       return await inPipelinedTransaction(this.dataSource, (m) =>
         work({
           progress: (topic, partition) => this.progress(m, topic, partition),
+          limitLockWait: (ms) =>
+            queued(() =>
+              m.queue(
+                ms === null
+                  ? 'SET LOCAL lock_timeout TO DEFAULT'
+                  : `SET LOCAL lock_timeout = ${Math.max(1, Math.round(ms))}`,
+              ),
+            ),
           recordedDecisions: (topic, partition, offsets) =>
             this.recordedDecisions(m, topic, partition, offsets),
           lockStates: (keys) => this.lockStates(m, keys),

@@ -9,7 +9,12 @@ import { createDataSource } from '../../adapters/postgres/data-source';
 import { ClaimConflict, DedupRepository } from '../dedup.repository';
 import { StateExpiryRepository } from '../state/state-expiry.repository';
 import { StateExpiryService } from '../state/state-expiry.service';
-import { BatchDecider, type DecidableRecord, type Decided } from './batch-decider';
+import {
+  BatchDecider,
+  ROUND_PARTITION_LOCK_WAIT_MS,
+  type DecidableRecord,
+  type Decided,
+} from './batch-decider';
 
 // Integration tier: the batch transaction on real Postgres with the real migrations, as processors
 // run it, with the state cache in front (exact mode) or the Bloom stripes (approximate mode).
@@ -367,6 +372,29 @@ describe('the batch transaction on real Postgres', () => {
         expect(await rollupCount(name)).toBe(7);
       });
     }
+
+    it('gives up on a partition another transaction holds (a shared round only), so its other partitions go on', async () => {
+      const name = `round-locked-${randomBytes(4).toString('hex')}`;
+      const p = await processor(name, sliding(60_000));
+      const holder = await pool.connect();
+      try {
+        await holder.query('BEGIN');
+        // Partition 41's lock, as another owner's open transaction holds it.
+        await holder.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`${name}/raw/41`]);
+        const started = Date.now();
+        await expect(
+          p.decider.decideRound([batchOf([record(40, 'x', T)]), batchOf([record(41, 'y', T)])], T),
+        ).rejects.toThrow(/lock timeout/);
+        expect(Date.now() - started).toBeLessThan(ROUND_PARTITION_LOCK_WAIT_MS + 2_000);
+        // Nothing of the failed round was written; partition 40 alone goes on.
+        expect(await auditOf(name)).toEqual([]);
+        const alone = await p.decider.decideRound([batchOf([record(40, 'z', T)])], T);
+        expect(alone.map(outcome)).toEqual([['unique']]);
+      } finally {
+        await holder.query('ROLLBACK');
+        holder.release();
+      }
+    });
 
     it('refuses two batches of one partition, or of two topics, in one round', async () => {
       const p = await processor(`round-bad-${randomBytes(4).toString('hex')}`, sliding(60_000));

@@ -27,6 +27,13 @@ import {
   type ReplayRef,
 } from './replay-records';
 
+/**
+ * How long a round of several batches waits for a partition's lock (held by another transaction of
+ * that partition: normally one batch, 5-30 ms; far longer only when two processors both believe
+ * they own it) before it gives up and its batches take a transaction each (docs/adr/0019).
+ */
+export const ROUND_PARTITION_LOCK_WAIT_MS = 1_000;
+
 /** What the batch transaction needs to know about a consumed record. */
 export interface DecidableRecord {
   readonly parsed: ParsedRecord;
@@ -138,8 +145,15 @@ export class BatchDecider {
     let replayed: readonly ReplayOutcomeRow[] = [];
     try {
       decided = await this.repository.inTransaction(async (tx) => {
-        // Asked together: the locks queue in partition order, and the reads share a round trip.
-        const progresses = await Promise.all(ordered.map((b) => tx.progress(topic, b.partition)));
+        // Asked together: the locks queue in partition order, and the reads share a round trip. In a
+        // round of several batches the wait for a partition's lock is bounded: a partition another
+        // owner still holds (a rebalance, a frozen processor) fails the round, whose batches then
+        // go one by one, instead of holding back the round's other partitions with it.
+        const shared = ordered.length > 1;
+        if (shared) await tx.limitLockWait(ROUND_PARTITION_LOCK_WAIT_MS);
+        const progressing = Promise.all(ordered.map((b) => tx.progress(topic, b.partition)));
+        if (shared) await tx.limitLockWait(null);
+        const progresses = await progressing;
         const progressOf = new Map(ordered.map((b, i) => [b.partition, progresses[i] ?? null]));
         const recordedAll = await Promise.all(
           ordered.map((b) => this.recordedDecisions(tx, b, progressOf.get(b.partition) ?? null, hashes)),

@@ -45,6 +45,19 @@ interface BatchRecord {
   readonly trace: RecordTrace;
 }
 
+/** A shared round's transaction: one more attempt, then each batch on its own (docs/adr/0019). */
+const SHARED_ROUND_RETRY = { attempts: 2, baseDelayMs: 50, maxDelayMs: 200 };
+
+/** A round's transaction failed for good: its error, and how many batches the round had. */
+class RoundFailed extends Error {
+  constructor(
+    override readonly cause: unknown,
+    readonly batches: number,
+  ) {
+    super(`round of ${batches} batch(es) failed: ${String(cause)}`);
+  }
+}
+
 /** How often the consumer lag is read from the broker (besides each committed batch). */
 const LAG_REFRESH_MS = 15_000;
 
@@ -214,16 +227,29 @@ export class PipelineService {
     let decided: Decided;
     const postgresStarted = performance.now();
     try {
+      let fromRound: Decided | undefined;
+      let roundError: unknown;
       try {
-        decided = await this.rounds.join({ topic, partition, records, lastOffset: last.offset });
-      } catch (roundError) {
-        // The round's transaction failed for good (its retries are spent, or some record breaks it):
-        // this batch on its own, with a transaction of its own, its own retries, and poison isolation.
+        fromRound = await this.rounds.join({ topic, partition, records, lastOffset: last.offset });
+      } catch (error) {
+        roundError = error;
+      } finally {
+        // Past the round: the next one need not wait for this batch.
+        passPostgres();
+      }
+      if (fromRound !== undefined) {
+        decided = fromRound;
+      } else if (roundError instanceof RoundFailed && roundError.batches === 1) {
+        // A round of this batch alone: its retries were the batch's own.
+        decided = await this.isolatePoison(topic, partition, records, now, roundError.cause);
+      } else {
+        // The shared transaction failed (some record breaks it, or a partition's lock is held
+        // elsewhere): this batch on its own, with its own transaction, retries and poison isolation.
         this.log.write('warn', "the round's Postgres transaction failed; deciding the batch on its own", {
           topic,
           partition,
           first_offset: sources[0]?.offset,
-          error: String(roundError),
+          error: String(roundError instanceof RoundFailed ? roundError.cause : roundError),
         });
         try {
           decided = await withRetry(
@@ -307,12 +333,22 @@ export class PipelineService {
 
   /**
    * One Postgres transaction for a round's batches (docs/adr/0019), retried while its failure is
-   * transient. A batch whose round fails for good is decided on its own (processBatch).
+   * transient: a round of one batch as a batch's own transaction always was (TRANSIENT_RETRY), a
+   * shared one once (its batches then go one by one, each with those retries: a poison record or
+   * a partition locked elsewhere holds the others back for one more attempt only).
    */
-  private decideRound(batches: readonly DecidableBatch[]): Promise<readonly Decided[]> {
+  private async decideRound(batches: readonly DecidableBatch[]): Promise<readonly Decided[]> {
+    try {
+      return await this.retryRound(batches);
+    } catch (error) {
+      throw new RoundFailed(error, batches.length);
+    }
+  }
+
+  private retryRound(batches: readonly DecidableBatch[]): Promise<readonly Decided[]> {
     return withRetry(
       () => this.decider.decideRound(batches, Date.now()),
-      TRANSIENT_RETRY,
+      batches.length === 1 ? TRANSIENT_RETRY : SHARED_ROUND_RETRY,
       (attempt, error, delayMs) => {
         this.log.write('warn', "a round's postgres transaction failed; retrying", {
           batches: batches.map((b) => `${b.topic}/${b.partition}@${b.records[0]?.parsed.coords.offset}`),

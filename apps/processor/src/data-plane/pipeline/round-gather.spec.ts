@@ -60,7 +60,8 @@ describe('RoundGather', () => {
     h.gather.check();
     expect(h.rounds).toHaveLength(1);
 
-    h.setNotPast(2);
+    // Partition 0's round still runs; partition 1 joins and one more batch is expected.
+    h.setNotPast(3);
     void h.gather.join({ topic: 't', partition: 1 });
     expect(h.rounds).toHaveLength(1);
     jest.advanceTimersByTime(49);
@@ -113,5 +114,19 @@ describe('RoundGather', () => {
     h.setNotPast(5);
     for (const partition of [3, 4, 12, 2, 9]) void h.gather.join({ topic: 't', partition });
     expect(h.rounds.map((r) => r.items.map((i) => i.partition))).toEqual([[3, 4], [12], [2], [9]]);
+  });
+
+  it('does not wait for the batches already in a running round', async () => {
+    const h = harness(50);
+    h.setNotPast(2);
+    const a = h.gather.join({ topic: 't', partition: 0 });
+    const b = h.gather.join({ topic: 't', partition: 1 });
+    expect(h.rounds).toHaveLength(1);
+    // Both are in the running round; a third batch arrives (notPast counts all three).
+    h.setNotPast(3);
+    void h.gather.join({ topic: 't', partition: 2 });
+    expect(h.rounds).toHaveLength(2);
+    h.rounds[0]?.finish();
+    await expect(Promise.all([a, b])).resolves.toEqual(['t/0', 't/1']);
   });
 });

@@ -11,9 +11,14 @@ export class RoundGather<I extends { readonly topic: string; readonly partition:
   private timer: NodeJS.Timeout | undefined;
   /** The partitions (topic\0partition) of the rounds running now. */
   private readonly running = new Set<string>();
+  /** Batches in the rounds running now. */
+  private inRounds = 0;
 
   constructor(
-    /** Batches in flight that have not joined a round or passed this stage yet, queued ones included. */
+    /**
+     * Batches in flight that have not passed this stage: the queued ones, those in running rounds,
+     * and those yet to join. The round waits for the last kind only.
+     */
     private readonly notPast: () => number,
     private readonly waitMs: number,
     private readonly run: (items: readonly I[]) => Promise<readonly R[]>,
@@ -38,7 +43,7 @@ export class RoundGather<I extends { readonly topic: string; readonly partition:
   /** Starts a round if nothing more is expected (call when a batch in flight finishes or moves on). */
   check(): void {
     if (this.queue.length === 0) return;
-    if (this.queue.length < this.notPast() && this.waitMs > 0) {
+    if (this.queue.length < this.notPast() - this.inRounds && this.waitMs > 0) {
       this.timer ??= setTimeout(() => {
         this.timer = undefined;
         this.start();
@@ -69,7 +74,9 @@ export class RoundGather<I extends { readonly topic: string; readonly partition:
     this.queue = rest;
     for (const topicRound of rounds.values()) {
       for (const round of this.split(topicRound)) {
+        this.inRounds += round.length;
         void this.runRound(round).finally(() => {
+          this.inRounds -= round.length;
           for (const e of round) this.running.delete(`${e.item.topic}\u0000${e.item.partition}`);
           this.check();
         });
