@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Kafka, Partitioners, logLevel, type Producer } from 'kafkajs';
 import { CHAOS_PORTS, ChaosStack, type ChaosPorts } from './chaos-stack';
 import { leaveGroupOnBehalfOf } from './kafka-protocol';
+import { stableOffsets } from './kcat';
 import { JITTER_MS, isLate, planLoad, type PlannedRecord } from './load';
 import { Observer, type GroupMember, type GroupView } from './observer';
 import { ProcessorSlot } from './processors';
@@ -131,6 +132,12 @@ export interface ChaosSummary {
   /** From the end of the faults until the group had committed everything. */
   readonly drainMs: number;
   readonly drained: boolean;
+  /**
+   * After the drain, until no transaction was open on any output topic (a killed processor's stays
+   * open until the broker aborts it, and a read_committed reader sees nothing past its first record).
+   */
+  readonly settleMs: number;
+  readonly settled: boolean;
   readonly kills: KillStats;
   readonly brokerRestarts: number;
   readonly pgRestarts: number;
@@ -166,6 +173,8 @@ const TOPICS: ChaosTopics = {
   dlq: 'chaos.events.dlq',
 };
 const INPUT_PARTITIONS = 4;
+/** Longer than a killed producer's open transaction can last (10 s timeout + the 2 s check). */
+const SETTLE_TIMEOUT_MS = 45_000;
 /** Event times of unique events advance by at most this much over the run (see SEMANTICS). */
 const MAX_SPAN_MS = 300_000;
 
@@ -592,6 +601,10 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosSummary
     for (const slot of core) if (!slot.running) await slot.start();
     const drained = await drain(observer, profile.drainTimeoutMs, log, signal);
     const drainMs = Date.now() - faultsEnd;
+    const settling = Date.now();
+    const outputTopics = [TOPICS.output, TOPICS.duplicates, TOPICS.late, TOPICS.dlq];
+    const settled = await settle(stack.brokers, outputTopics, SETTLE_TIMEOUT_MS, log, signal);
+    const settleMs = Date.now() - settling;
     phase = 'stopping';
     await reaping;
 
@@ -608,6 +621,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosSummary
     const v = verification;
     const ok =
       drained &&
+      settled &&
       unexpectedExits === 0 &&
       [
         v.lost,
@@ -626,6 +640,7 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosSummary
     const lines: [string, string] = [
       `chaos: kills=${killStats.total} broker_restarts=${brokerRestarts} pg_restarts=${pgRestarts} rebalances=${rebalances} lost=${v.lost} duplicated=${v.duplicated}`,
       `chaos: ${ok ? 'PASS' : 'FAIL'} seed=${seed} profile=${profile.name} duration=${(durationMs / 1000).toFixed(0)}s drain=${(drainMs / 1000).toFixed(0)}s drained=${drained} ` +
+        `settle=${(settleMs / 1000).toFixed(0)}s settled=${settled} ` +
         `records=${v.inputRecords} resent=${v.resent} unique_ids=${v.uniqueIds} unexpected_unique=${v.unexpectedUnique} ` +
         `missing_outputs=${v.missingOutputs} extra_outputs=${v.extraOutputs} misrouted=${v.misrouted} ` +
         `duplicates_mismatch=${v.duplicatesMismatch} late_mismatch=${v.lateMismatch} dlq_mismatch=${v.dlqMismatch} ` +
@@ -640,6 +655,8 @@ export async function runChaos(options: ChaosOptions = {}): Promise<ChaosSummary
       durationMs,
       drainMs,
       drained,
+      settleMs,
+      settled,
       kills: killStats,
       brokerRestarts,
       pgRestarts,
@@ -695,6 +712,42 @@ async function drain(
     }
   }
   log(`drain: NOT drained after ${timeoutMs / 1000} s (last: [${last}])`);
+  return false;
+}
+
+/**
+ * Waits until no transaction is open on any partition of `topics` (each one's last stable offset has
+ * reached its end), so that the verifier's read_committed reads see every committed record. A
+ * processor killed inside a Kafka transaction leaves it open until the broker aborts it: the
+ * transaction timeout (10 s) and the broker's next check (2 s). The records other processors commit
+ * after its first record on a partition stay invisible until then (docs/exactly-once.md).
+ */
+async function settle(
+  brokers: string,
+  topics: readonly string[],
+  timeoutMs: number,
+  log: (msg: string) => void,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  for (;;) {
+    try {
+      const open = (await stableOffsets(brokers, topics)).filter((o) => o.stable < o.end);
+      if (open.length === 0) {
+        if (last !== '') log('settle: no transaction open on the output topics');
+        return true;
+      }
+      const text = open.map((o) => `${o.topic}/${o.partition} ${o.end - o.stable} behind`).join(', ');
+      if (text !== last) log(`settle: open transaction(s) hold read_committed readers back: ${text}`);
+      last = text;
+    } catch (error) {
+      log(`settle: could not read offsets (${String(error)})`);
+    }
+    if (Date.now() >= deadline) break;
+    await sleep(1_000, signal);
+  }
+  log(`settle: a transaction still open after ${timeoutMs / 1000} s (last: ${last})`);
   return false;
 }
 

@@ -48,6 +48,10 @@ describe(`chaos (${profile} profile): hard kills while traffic flows`, () => {
     expect(summary.unexpectedExits).toBe(0);
   });
 
+  it('settled: no transaction left open on the output topics once the broker aborted the dead ones', () => {
+    expect(summary.settled).toBe(true);
+  });
+
   it('emitted every unique event exactly once: nothing lost, nothing duplicated', () => {
     const v = summary.verification;
     expect(v.uniqueIds).toBeGreaterThan(0);
