@@ -102,12 +102,23 @@ describe('group-fenced TxnOffsetCommit (v3) on the real broker', () => {
     await expect(commit({ ...current, memberId: `${current.memberId}-not` })).rejects.toMatchObject({
       type: 'UNKNOWN_MEMBER_ID',
     });
-    let committed = await admin.fetchOffsets({ groupId, topics: [input] });
-    expect(committed[0]?.partitions[0]?.offset).toBe('-1');
+    // The stable read (require_stable) answers UNSTABLE_OFFSET_COMMIT until the transaction's
+    // markers reach the group coordinator, which EndTxn's answer does not wait for: ask again.
+    const committedOffset = async (): Promise<string | undefined> => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const topics = await admin.fetchOffsets({ groupId, topics: [input] });
+          return topics[0]?.partitions[0]?.offset;
+        } catch (error) {
+          if ((error as { type?: string }).type !== 'UNSTABLE_OFFSET_COMMIT' || attempt >= 50) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
+    expect(await committedOffset()).toBe('-1');
 
     await commit(current);
-    committed = await admin.fetchOffsets({ groupId, topics: [input] });
-    expect(committed[0]?.partitions[0]?.offset).toBe('2');
+    expect(await committedOffset()).toBe('2');
     expect(new Set(versions)).toEqual(new Set([3]));
   });
 });
