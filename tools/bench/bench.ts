@@ -16,7 +16,9 @@
 //   node tools/bench/bench.ts [--quick] [--configs exactly-once,at-least-once,passthrough]
 //     [--steps 2000,5000,...] [--warmup-s 10] [--window-s 40] [--partitions 4] [--payload-bytes 256]
 //     [--duplicate-ratio 0.1] [--late-ratio 0.01] [--keys 10000] [--zipf 0.9] [--no-profile]
-//     [--out-dir docs/benchmarks] [--instances 1]
+//     [--out-dir docs/benchmarks] [--instances 1] [--broker-warmup-s 45] [--txn-warmup-s 30]
+// Before the first configuration the fresh broker is warmed up (its JIT), unmeasured: pass-through
+// traffic, then exactly-once traffic on a pipeline of its own for the transactional paths.
 import { spawnSync } from 'node:child_process';
 import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -69,6 +71,11 @@ const { values } = parseArgs({
     'drain-s': { type: 'string' },
     /** Seconds of pass-through traffic before the first configuration, to warm the broker's JIT. */
     'broker-warmup-s': { type: 'string' },
+    /**
+     * Then seconds of exactly-once traffic (2k/s, its own pipeline and topics) when the run measures
+     * exactly-once: the broker's transactional paths warm up too. 0 skips it.
+     */
+    'txn-warmup-s': { type: 'string' },
     partitions: { type: 'string', default: '4' },
     'payload-bytes': { type: 'string', default: '256' },
     'duplicate-ratio': { type: 'string', default: '0.1' },
@@ -121,6 +128,7 @@ const warmupS = Number(values['warmup-s'] ?? (quick ? 5 : 10));
 const windowS = Number(values['window-s'] ?? (quick ? 15 : 40));
 const drainMaxS = Number(values['drain-s'] ?? (quick ? 15 : 60));
 const brokerWarmupS = Number(values['broker-warmup-s'] ?? (quick ? 15 : 45));
+const txnWarmupS = Number(values['txn-warmup-s'] ?? (quick ? 10 : 30));
 const partitions = Number(values.partitions);
 const profile = values.profile ?? !quick;
 const load = {
@@ -475,23 +483,39 @@ const sum = (lines: readonly JsonLine[], key: string) => lines.reduce((a, l) => 
  * carries 5k events/s for a while, and nothing of it is measured.
  */
 async function warmBroker(stack: BenchStack, admin: Admin): Promise<void> {
-  if (brokerWarmupS <= 0) return;
-  log(`▶ broker warm-up: pass-through at 5k/s for ${brokerWarmupS} s (not measured)`);
-  const sut = await startSut(stack, admin, 'passthrough', { prefix: 'bench.warm' });
-  const genLog = path.join(runDir, 'warmup-generator.log');
+  if (brokerWarmupS > 0) {
+    log(`▶ broker warm-up: pass-through at 5k/s for ${brokerWarmupS} s (not measured)`);
+    await warmWith(stack, admin, 'passthrough', 'bench.warm', 5000, brokerWarmupS);
+  }
+  if (txnWarmupS > 0 && configs.includes('exactly-once')) {
+    log(`▶ transaction warm-up: exactly-once at 2k/s for ${txnWarmupS} s (not measured)`);
+    await warmWith(stack, admin, 'exactly-once', 'bench.warmtxn', 2000, txnWarmupS);
+  }
+}
+
+async function warmWith(
+  stack: BenchStack,
+  admin: Admin,
+  config: ConfigName,
+  prefix: string,
+  rate: number,
+  durationS: number,
+): Promise<void> {
+  const sut = await startSut(stack, admin, config, { prefix });
+  const genLog = path.join(runDir, `${prefix.replace(/\W/g, '-')}-generator.log`);
   const gen = spawnNode(
     'generator',
     [
       script('load-generator.ts'),
-      ...['--brokers', stack.kafkaBrokers, '--topic', sut.input, '--rate', '5000'],
-      ...['--duration-s', String(brokerWarmupS)],
+      ...['--brokers', stack.kafkaBrokers, '--topic', sut.input, '--rate', String(rate)],
+      ...['--duration-s', String(durationS)],
       ...Object.entries(load).flatMap(([k, v]) => [`--${k}`, v]),
     ],
     cleanEnv(),
     genLog,
   );
   try {
-    await Promise.race([gen.exited, sleep((brokerWarmupS + 30) * 1000)]);
+    await Promise.race([gen.exited, sleep((durationS + 30) * 1000)]);
   } finally {
     await gen.stop();
     await stopSut(sut);
@@ -1014,6 +1038,7 @@ async function main(): Promise<void> {
       window_s: windowS,
       drain_max_s: drainMaxS,
       broker_warmup_s: brokerWarmupS,
+      txn_warmup_s: txnWarmupS,
       load,
       postgres: [...BENCH_PG_SETTINGS, ...pgSettings],
       postgres_durability: values.durable
