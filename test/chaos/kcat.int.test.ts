@@ -56,8 +56,20 @@ describe('kcat stableOffsets on the real broker', () => {
     expect(open).toBeGreaterThanOrEqual(1n);
     expect(after).toBeGreaterThan(open);
 
+    // A topic this new may not be in kcat's metadata answer at once: read again on an error (the
+    // chaos harness's settle loop does the same), never on a wrong answer.
+    const read = async () => {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await stableOffsets(brokers, [topic]);
+        } catch (error) {
+          if (attempt >= 30) throw error;
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+    };
     // Partition 0 is held at the open transaction's first record; partition 1 is not held at all.
-    const held = await stableOffsets(brokers, [topic]);
+    const held = await read();
     expect(held).toEqual([
       { topic, partition: 0, end: after + 2n, stable: open },
       { topic, partition: 1, end: 1n, stable: 1n },
@@ -66,10 +78,10 @@ describe('kcat stableOffsets on the real broker', () => {
     expect((await readTopic(brokers, topic)).map((r) => r.payload).sort()).toEqual(['before', 'elsewhere']);
 
     await txn.abort();
-    let settled = await stableOffsets(brokers, [topic]);
+    let settled = await read();
     for (let i = 0; i < 100 && settled.some((o) => o.stable < o.end); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      settled = await stableOffsets(brokers, [topic]);
+      settled = await read();
     }
     // The abort marker takes one more offset.
     expect(settled).toEqual([
